@@ -1,0 +1,403 @@
+//! The chat bus: storing messages in JetStream and reading them back by
+//! sequence. Everything that touches NATS for the chat goes through here.
+
+use crate::history::HistoryPage;
+use crate::message::{ChatMessage, MessageRuleError, checked_body, checked_id, checked_name};
+use crate::room::{ROOM_SUBJECT_PREFIX, RoomName, RoomSummary};
+use async_nats::jetstream::{self, stream};
+use async_nats::{Client, HeaderMap, Subscriber};
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+pub const STREAM_NAME: &str = "CHAT";
+/// JetStream republishes every stored room message here, with its stream
+/// sequence and the room's previous sequence in the headers. Live fan-out
+/// reads this instead of a consumer, so a burst that the retention limit
+/// evicts from the stream still reaches every connected tab.
+pub const LIVE_SUBJECT_PREFIX: &str = "chat_live.room.";
+/// Largest batch one direct-get request asks for.
+const READ_BATCH: usize = 256;
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Retention and placement of the `CHAT` stream.
+#[derive(Clone, Debug)]
+pub struct StreamSettings {
+    pub max_msgs_per_room: i64,
+    pub max_age: Duration,
+    pub replicas: usize,
+    pub duplicate_window: Duration,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            max_msgs_per_room: 1000,
+            max_age: Duration::from_secs(24 * 3600),
+            replicas: 1,
+            duplicate_window: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What a message is stored as; room and sequence come from the stream.
+#[derive(Serialize, Deserialize)]
+struct StoredMessage {
+    id: String,
+    from: String,
+    body: String,
+    ts: String,
+}
+
+/// A message that has not been stored yet.
+#[derive(Clone, Debug)]
+pub struct Draft<'a> {
+    pub id: &'a str,
+    pub from: &'a str,
+    pub body: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BusError {
+    #[error("the message store is unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored message {seq} is unreadable: {reason}")]
+    Unreadable { seq: u64, reason: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error(transparent)]
+    Rejected(#[from] MessageRuleError),
+    #[error(transparent)]
+    Bus(#[from] BusError),
+}
+
+/// A stored message as the live feed sees it: `prev_seq` is the sequence of
+/// the room's message before it (0 if none), which reveals any gap.
+#[derive(Clone, Debug)]
+pub struct LiveMessage {
+    pub message: ChatMessage,
+    pub prev_seq: u64,
+}
+
+/// One batch of a forward read.
+pub struct ReadBatch {
+    pub messages: Vec<ChatMessage>,
+    /// True when the room has more messages after the last one returned.
+    pub more: bool,
+}
+
+#[derive(Clone)]
+pub struct ChatBus {
+    client: Client,
+    js: jetstream::Context,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> BusError {
+    BusError::Unavailable(e.to_string())
+}
+
+impl ChatBus {
+    /// Connects the bus and creates or updates the `CHAT` stream so that its
+    /// settings match `settings`.
+    pub async fn open(client: Client, settings: &StreamSettings) -> Result<Self, BusError> {
+        let mut js = jetstream::new(client.clone());
+        // A send must fail fast when NATS is away rather than hang the request.
+        js.set_timeout(Duration::from_secs(5));
+        js.create_or_update_stream(stream::Config {
+            name: STREAM_NAME.into(),
+            subjects: vec!["chat.>".into()],
+            max_messages_per_subject: settings.max_msgs_per_room,
+            max_age: settings.max_age,
+            num_replicas: settings.replicas,
+            duplicate_window: settings.duplicate_window,
+            storage: stream::StorageType::File,
+            discard: stream::DiscardPolicy::Old,
+            allow_direct: true,
+            republish: Some(stream::Republish {
+                source: format!("{ROOM_SUBJECT_PREFIX}>"),
+                destination: format!("{LIVE_SUBJECT_PREFIX}>"),
+                headers_only: false,
+            }),
+            ..Default::default()
+        })
+        .await
+        .map_err(unavailable)?;
+        Ok(Self { client, js })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Stores a message and waits for JetStream's ack. A retried `id` in the
+    /// same room within the duplicate window returns the first stored copy.
+    pub async fn publish(&self, room: &RoomName, draft: Draft<'_>) -> Result<ChatMessage, SendError> {
+        let id = checked_id(draft.id)?;
+        let from = checked_name(draft.from)?;
+        let body = checked_body(draft.body)?;
+        let stored = StoredMessage {
+            id: id.to_owned(),
+            from: from.to_owned(),
+            body: body.to_owned(),
+            ts: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        };
+        let payload = serde_json::to_vec(&stored).expect("a message always serialises");
+        let mut headers = HeaderMap::new();
+        // Scoped by room so that equal ids in two rooms are two messages.
+        headers.insert("Nats-Msg-Id", format!("{room}/{id}").as_str());
+        let ack = self
+            .js
+            .publish_with_headers(room.subject(), headers, payload.into())
+            .await
+            .map_err(unavailable)?
+            .await
+            .map_err(unavailable)?;
+        if ack.duplicate {
+            return Ok(self.message_at(ack.sequence).await?);
+        }
+        Ok(ChatMessage {
+            seq: ack.sequence,
+            id: stored.id,
+            room: room.to_string(),
+            from: stored.from,
+            body: stored.body,
+            ts: stored.ts,
+        })
+    }
+
+    /// The message stored at stream sequence `seq`.
+    pub async fn message_at(&self, seq: u64) -> Result<ChatMessage, BusError> {
+        let request = serde_json::json!({ "seq": seq });
+        let reply = self
+            .client
+            .request(direct_get_subject(), request.to_string().into())
+            .await
+            .map_err(unavailable)?;
+        decode_direct(&reply)?.ok_or_else(|| BusError::Unreadable {
+            seq,
+            reason: "not found".into(),
+        })
+    }
+
+    /// The newest sequence in `room`, 0 when it has no messages.
+    pub async fn last_seq(&self, room: &RoomName) -> Result<u64, BusError> {
+        let request = serde_json::json!({ "last_by_subj": room.subject() });
+        let reply = self
+            .client
+            .request(direct_get_subject(), request.to_string().into())
+            .await
+            .map_err(unavailable)?;
+        Ok(decode_direct(&reply)?.map_or(0, |m| m.seq))
+    }
+
+    /// Up to `max` messages of `room` with sequence > `after`, oldest first,
+    /// in one batched direct get (nats-server ≥ 2.11).
+    pub async fn read_after(&self, room: &RoomName, after: u64, max: usize) -> Result<ReadBatch, BusError> {
+        let max = max.clamp(1, READ_BATCH);
+        let inbox = self.client.new_inbox();
+        let mut replies: Subscriber = self.client.subscribe(inbox.clone()).await.map_err(unavailable)?;
+        let request = serde_json::json!({
+            "seq": after + 1,
+            "next_by_subj": room.subject(),
+            "batch": max,
+        });
+        self.client
+            .publish_with_reply(direct_get_subject(), inbox, request.to_string().into())
+            .await
+            .map_err(unavailable)?;
+        let mut messages = Vec::new();
+        let mut more = false;
+        loop {
+            let reply = tokio::time::timeout(READ_TIMEOUT, replies.next())
+                .await
+                .map_err(|_| unavailable("timed out reading history"))?
+                .ok_or_else(|| unavailable("connection closed while reading history"))?;
+            match reply.status.map(|s| s.as_u16()) {
+                // End of batch: the server says how many remain after it.
+                Some(204) => {
+                    more = header_u64(&reply, "Nats-Num-Pending").unwrap_or(0) > 0;
+                    break;
+                }
+                Some(404) => break,
+                Some(code) if code >= 400 => {
+                    return Err(unavailable(format!(
+                        "direct get failed: {code} {}",
+                        reply.description.unwrap_or_default()
+                    )));
+                }
+                _ => {
+                    if let Some(message) = decode_direct(&reply)? {
+                        messages.push(message);
+                    }
+                }
+            }
+        }
+        Ok(ReadBatch { messages, more })
+    }
+
+    /// Every message of `room` with sequence in `(after, until]`, oldest first.
+    pub async fn read_range(&self, room: &RoomName, after: u64, until: u64) -> Result<Vec<ChatMessage>, BusError> {
+        let mut out = Vec::new();
+        let mut cursor = after;
+        while cursor < until {
+            let batch = self.read_after(room, cursor, READ_BATCH).await?;
+            let Some(last) = batch.messages.last().map(|m| m.seq) else { break };
+            cursor = last;
+            out.extend(batch.messages.into_iter().take_while(|m| m.seq <= until));
+            if !batch.more {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The `limit` newest messages of `room` before sequence `before` (or the
+    /// newest overall), oldest first. JetStream reads only forward, so this
+    /// reads a window that ends at `before`, widening it until it holds a
+    /// full page or reaches the start of the stream: the cost follows the
+    /// page, not the size of the stream.
+    pub async fn history(&self, room: &RoomName, before: Option<u64>, limit: usize) -> Result<HistoryPage, BusError> {
+        let limit = limit.max(1);
+        let end = match before {
+            Some(before) => before,
+            None => self.last_seq(room).await? + 1,
+        };
+        let mut width = (limit as u64 + 1) * 2;
+        loop {
+            let start = end.saturating_sub(width);
+            let mut window: VecDeque<ChatMessage> = VecDeque::with_capacity(limit + 1);
+            let mut cursor = start;
+            'read: loop {
+                let batch = self.read_after(room, cursor, READ_BATCH).await?;
+                let Some(last) = batch.messages.last().map(|m| m.seq) else { break };
+                cursor = last;
+                for message in batch.messages {
+                    if message.seq >= end {
+                        break 'read;
+                    }
+                    if window.len() == limit + 1 {
+                        window.pop_front();
+                    }
+                    window.push_back(message);
+                }
+                if !batch.more {
+                    break;
+                }
+            }
+            if window.len() > limit || start == 0 {
+                let has_older = window.len() > limit;
+                if has_older {
+                    window.pop_front();
+                }
+                return Ok(HistoryPage {
+                    messages: window.into(),
+                    has_older,
+                });
+            }
+            width = width.saturating_mul(4);
+        }
+    }
+
+    /// Rooms that hold messages, newest activity first.
+    pub async fn rooms(&self) -> Result<Vec<RoomSummary>, BusError> {
+        let stream = self.js.get_stream_no_info(STREAM_NAME).await.map_err(unavailable)?;
+        let mut subjects = stream
+            .info_with_subjects(format!("{ROOM_SUBJECT_PREFIX}*"))
+            .await
+            .map_err(unavailable)?;
+        let mut counts = Vec::new();
+        while let Some(entry) = subjects.next().await {
+            let (subject, count) = entry.map_err(unavailable)?;
+            if let Some(room) = RoomName::from_subject(&subject) {
+                counts.push((room, count as u64));
+            }
+        }
+        let mut rooms = Vec::with_capacity(counts.len());
+        for (room, count) in counts {
+            let request = serde_json::json!({ "last_by_subj": room.subject() });
+            let reply = self
+                .client
+                .request(direct_get_subject(), request.to_string().into())
+                .await
+                .map_err(unavailable)?;
+            let last = decode_direct(&reply)?;
+            rooms.push(RoomSummary {
+                name: room.to_string(),
+                last_seq: last.as_ref().map_or(0, |m| m.seq),
+                count,
+                last_ts: last.map(|m| m.ts),
+            });
+        }
+        rooms.sort_by(|a, b| b.last_seq.cmp(&a.last_seq));
+        Ok(rooms)
+    }
+
+    pub fn live_subject(room: &RoomName) -> String {
+        format!("{LIVE_SUBJECT_PREFIX}{room}")
+    }
+
+    /// Decodes a message JetStream republished on the live subject.
+    pub fn decode_live(room: &RoomName, msg: &async_nats::Message) -> Result<LiveMessage, BusError> {
+        let seq = header_u64(msg, "Nats-Sequence").ok_or_else(|| BusError::Unreadable {
+            seq: 0,
+            reason: "live message without Nats-Sequence".into(),
+        })?;
+        let prev_seq = header_u64(msg, "Nats-Last-Sequence").unwrap_or(0);
+        Ok(LiveMessage {
+            message: decode_payload(room.as_str(), seq, &msg.payload)?,
+            prev_seq,
+        })
+    }
+}
+
+fn direct_get_subject() -> String {
+    format!("$JS.API.DIRECT.GET.{STREAM_NAME}")
+}
+
+fn header_u64(msg: &async_nats::Message, name: &str) -> Option<u64> {
+    msg.headers.as_ref()?.get(name)?.as_str().parse().ok()
+}
+
+/// Decodes one direct-get reply: `None` for "not found".
+fn decode_direct(reply: &async_nats::Message) -> Result<Option<ChatMessage>, BusError> {
+    match reply.status.map(|s| s.as_u16()) {
+        Some(404) => return Ok(None),
+        Some(code) if code >= 300 => {
+            return Err(unavailable(format!(
+                "direct get failed: {code} {}",
+                reply.description.clone().unwrap_or_default()
+            )));
+        }
+        _ => {}
+    }
+    let seq = header_u64(reply, "Nats-Sequence").ok_or_else(|| BusError::Unreadable {
+        seq: 0,
+        reason: "direct get reply without Nats-Sequence".into(),
+    })?;
+    let subject = reply
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("Nats-Subject"))
+        .map(|v| v.as_str().to_owned())
+        .unwrap_or_default();
+    let room = subject.strip_prefix(ROOM_SUBJECT_PREFIX).unwrap_or(&subject);
+    decode_payload(room, seq, &reply.payload).map(Some)
+}
+
+fn decode_payload(room: &str, seq: u64, payload: &[u8]) -> Result<ChatMessage, BusError> {
+    let stored: StoredMessage = serde_json::from_slice(payload).map_err(|e| BusError::Unreadable {
+        seq,
+        reason: e.to_string(),
+    })?;
+    Ok(ChatMessage {
+        seq,
+        id: stored.id,
+        room: room.to_owned(),
+        from: stored.from,
+        body: stored.body,
+        ts: stored.ts,
+    })
+}

@@ -1,0 +1,126 @@
+//! The message composer: display name, draft, send.
+
+use crate::message::{DEFAULT_NAME, MAX_BODY_CHARS, MAX_NAME_CHARS, ChatMessage};
+use crate::room::RoomName;
+use crate::{SendMessage, send_message};
+use leptos::prelude::*;
+use server_fn::ServerFn;
+
+const NAME_KEY: &str = "chat.name";
+
+#[component]
+pub fn Composer(
+    room: RoomName,
+    next_id: String,
+    on_sent: Callback<ChatMessage>,
+    form_error: Option<String>,
+) -> impl IntoView {
+    let name = RwSignal::new(DEFAULT_NAME.to_string());
+    let draft = RwSignal::new(String::new());
+    let id = RwSignal::new(next_id.clone());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(form_error);
+
+    // The saved name is only known in the browser: read it after hydration.
+    Effect::new(move |_| {
+        if let Some(saved) = saved_name() {
+            name.set(saved);
+        }
+    });
+
+    let room_name = room.to_string();
+    let submit = move || {
+        let body = draft.get_untracked();
+        if body.trim().is_empty() || pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        let (room, message_id, from) = (room_name.clone(), id.get_untracked(), name.get_untracked());
+        leptos::task::spawn_local(async move {
+            match send_message(room, message_id, from, body.clone()).await {
+                Ok(message) => {
+                    error.set(None);
+                    on_sent.run(message);
+                    if draft.get_untracked() == body {
+                        draft.set(String::new());
+                    }
+                    id.set(fresh_id());
+                }
+                // The draft and its id stay: a retry cannot store it twice.
+                Err(e) => error.set(Some(e.to_string())),
+            }
+            pending.set(false);
+        });
+    };
+    let submit_on_enter = submit.clone();
+
+    view! {
+        <form class="composer" method="post" action=SendMessage::url()
+            on:submit=move |ev| {
+                ev.prevent_default();
+                submit();
+            }>
+            <input type="hidden" name="room" value=room.to_string() />
+            <input type="hidden" name="id" value=next_id prop:value=move || id.get() />
+            <input class="name" name="from" aria-label="Your name" autocomplete="nickname"
+                maxlength=MAX_NAME_CHARS.to_string() required
+                value=DEFAULT_NAME prop:value=move || name.get()
+                on:input=move |ev| {
+                    let value = event_target_value(&ev);
+                    save_name(&value);
+                    name.set(value);
+                } />
+            <textarea name="body" rows="1" aria-label="Message" required
+                placeholder=format!("Message #{room}") maxlength=MAX_BODY_CHARS.to_string()
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:keydown=move |ev| {
+                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        submit_on_enter();
+                    }
+                }></textarea>
+            <button type="submit" disabled=move || pending.get()>"Send"</button>
+        </form>
+        {move || error.get().map(|e| view! { <p class="send-error error" role="alert">{e}</p> })}
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+#[cfg(feature = "hydrate")]
+fn saved_name() -> Option<String> {
+    storage()?.get_item(NAME_KEY).ok().flatten().filter(|n| !n.trim().is_empty())
+}
+
+#[cfg(feature = "hydrate")]
+fn save_name(name: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(NAME_KEY, name);
+    }
+}
+
+/// A new client-made message id: 128 random bits as hex.
+#[cfg(feature = "hydrate")]
+fn fresh_id() -> String {
+    (0..4)
+        .map(|_| format!("{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32))
+        .collect()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn saved_name() -> Option<String> {
+    let _ = NAME_KEY;
+    None
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn save_name(_name: &str) {}
+
+#[cfg(not(feature = "hydrate"))]
+fn fresh_id() -> String {
+    String::new()
+}

@@ -1,0 +1,122 @@
+//! The messages of a room: grouped by sender, each with its local time.
+
+use crate::Hydrated;
+use crate::message::ChatMessage;
+use leptos::prelude::*;
+
+/// Consecutive messages from one sender within this many seconds share a header.
+const GROUP_SECONDS: i64 = 5 * 60;
+
+/// `ts` as local `HH:MM` once hydrated; before that (and on the server,
+/// which does not know the reader's time zone) as UTC, so both first
+/// renders agree.
+#[component]
+pub fn LocalTime(ts: String) -> impl IntoView {
+    let hydrated = use_context::<Hydrated>().map(|h| h.0);
+    let utc = ts.get(11..16).unwrap_or_default().to_string();
+    let datetime = ts.clone();
+    let text = move || {
+        if hydrated.is_some_and(|h| h.get()) {
+            local_hh_mm(&ts).unwrap_or_else(|| utc.clone())
+        } else {
+            utc.clone()
+        }
+    };
+    view! { <time datetime=datetime title=datetime.clone()>{text}</time> }
+}
+
+#[cfg(feature = "hydrate")]
+fn local_hh_mm(ts: &str) -> Option<String> {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(ts));
+    let (h, m) = (date.get_hours(), date.get_minutes());
+    (!f64::from(h).is_nan()).then(|| format!("{h:02}:{m:02}"))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn local_hh_mm(_ts: &str) -> Option<String> {
+    None
+}
+
+/// A stable hue for a name: the same name has the same colour everywhere.
+pub fn name_hue(name: &str) -> u32 {
+    // FNV-1a: tiny, and identical on the server and in the browser.
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in name.bytes() {
+        hash ^= u32::from(b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash % 360
+}
+
+fn seconds_of(ts: &str) -> Option<i64> {
+    // "YYYY-MM-DDTHH:MM:SS": enough for grouping; no date library in the bundle.
+    let day: i64 = ts.get(0..10)?.replace('-', "").parse().ok()?;
+    let h: i64 = ts.get(11..13)?.parse().ok()?;
+    let m: i64 = ts.get(14..16)?.parse().ok()?;
+    let s: i64 = ts.get(17..19)?.parse().ok()?;
+    Some(day * 100_000 + h * 3600 + m * 60 + s)
+}
+
+/// Whether `message` starts a new group after `previous`.
+pub fn starts_group(previous: Option<&ChatMessage>, message: &ChatMessage) -> bool {
+    let Some(previous) = previous else { return true };
+    if previous.from != message.from {
+        return true;
+    }
+    match (seconds_of(&previous.ts), seconds_of(&message.ts)) {
+        (Some(a), Some(b)) => b - a > GROUP_SECONDS,
+        _ => true,
+    }
+}
+
+#[component]
+pub fn MessageItem(message: ChatMessage, first_of_group: bool) -> impl IntoView {
+    let class = if first_of_group { "message first" } else { "message" };
+    let hue = format!("--hue:{}", name_hue(&message.from));
+    view! {
+        <li class=class data-seq=message.seq.to_string() style=hue>
+            {first_of_group.then(|| view! {
+                <div class="meta">
+                    <span class="from">{message.from.clone()}</span>
+                    <LocalTime ts=message.ts.clone() />
+                </div>
+            })}
+            // Text nodes only: a body is never parsed as HTML.
+            <p class="body">{message.body}</p>
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(from: &str, ts: &str) -> ChatMessage {
+        ChatMessage {
+            seq: 1,
+            id: "x".into(),
+            room: "r".into(),
+            from: from.into(),
+            body: "b".into(),
+            ts: ts.into(),
+        }
+    }
+
+    #[test]
+    fn groups_consecutive_messages_of_one_sender() {
+        let a = msg("ann", "2026-01-01T10:00:00.000Z");
+        let b = msg("ann", "2026-01-01T10:04:00.000Z");
+        let c = msg("bob", "2026-01-01T10:04:30.000Z");
+        let late = msg("ann", "2026-01-01T10:20:00.000Z");
+        assert!(starts_group(None, &a));
+        assert!(!starts_group(Some(&a), &b));
+        assert!(starts_group(Some(&b), &c));
+        assert!(starts_group(Some(&b), &late));
+    }
+
+    #[test]
+    fn name_hue_is_stable() {
+        assert_eq!(name_hue("alice"), name_hue("alice"));
+        assert!(name_hue("alice") < 360);
+    }
+}

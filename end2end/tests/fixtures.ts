@@ -1,0 +1,190 @@
+// Fixtures: a real release server with embedded NATS per test, and pages
+// that fail the test on any console error, page error or hydration warning.
+import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+
+const root = resolve(__dirname, '..', '..');
+const serverBin = process.env.CHAT_SERVER_BIN ?? join(root, 'target', 'release', 'server');
+const siteRoot = process.env.LEPTOS_SITE_ROOT ?? join(root, 'target', 'site');
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+export class ChatServer {
+  private child?: ChildProcess;
+  private constructor(readonly port: number, readonly dataDir: string) {}
+
+  static async start(): Promise<ChatServer> {
+    if (!existsSync(serverBin)) {
+      throw new Error(`${serverBin} is missing: run 'cargo leptos build --release' first`);
+    }
+    const server = new ChatServer(await freePort(), mkdtempSync(join(tmpdir(), 'chat-e2e-')));
+    await server.launch();
+    return server;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async launch(): Promise<void> {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
+      LEPTOS_SITE_ROOT: siteRoot,
+      CHAT_DATA_DIR: this.dataDir,
+      RUST_LOG: 'warn',
+    };
+    delete env.NATS_URL; // always the embedded NATS
+    this.child = spawn(serverBin, [], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    // cargo leptos end-to-end does not wait for readiness: we do.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (this.child.exitCode !== null) throw new Error(`server exited with ${this.child.exitCode}`);
+      try {
+        const r = await fetch(`${this.url}/healthz`);
+        if (r.ok) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error('server did not become healthy');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** SIGTERM and wait: the server stops its NATS child too. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+    child.kill('SIGTERM');
+    await exited;
+    this.child = undefined;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.launch();
+  }
+
+  async post(room: string, body: string, from = 'bot', id?: string): Promise<any> {
+    const r = await fetch(`${this.url}/api/rooms/${room}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: id ?? `e2e-${Math.random().toString(36).slice(2)}`, from, body }),
+    });
+    expect(r.status, await r.clone().text()).toBe(201);
+    return r.json();
+  }
+
+  async history(room: string, query = ''): Promise<any[]> {
+    const r = await fetch(`${this.url}/api/rooms/${room}/messages${query}`);
+    expect(r.status).toBe(200);
+    return (await r.json()).messages;
+  }
+
+  async rooms(): Promise<any[]> {
+    return (await fetch(`${this.url}/api/rooms`)).json();
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Console messages that a test expects (e.g. while the server is down). */
+export type Allowance = RegExp;
+
+export class BrowserProblems {
+  readonly seen: string[] = [];
+  readonly allowed: Allowance[] = [];
+
+  watch(page: Page): Page {
+    page.on('pageerror', (e) => this.seen.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      const text = m.text();
+      const hydration = /hydrat/i.test(text);
+      if ((m.type() === 'error' || hydration) && !this.allowed.some((a) => a.test(text))) {
+        this.seen.push(`console ${m.type()}: ${text}`);
+      }
+    });
+    page.on('dialog', (d) => {
+      this.seen.push(`dialog opened: ${d.message()}`);
+      void d.dismiss();
+    });
+    return page;
+  }
+}
+
+type Fixtures = {
+  server: ChatServer;
+  problems: BrowserProblems;
+  /** A new browser context (a separate "user") whose pages are watched. */
+  openUser: (options?: BrowserContextOptions) => Promise<{ context: BrowserContext; page: Page }>;
+};
+
+export const test = base.extend<Fixtures>({
+  server: async ({}, use) => {
+    const server = await ChatServer.start();
+    await use(server);
+    await server.dispose();
+  },
+  problems: async ({}, use) => {
+    const problems = new BrowserProblems();
+    await use(problems);
+    expect(problems.seen, 'console errors, page errors, dialogs or hydration warnings').toEqual([]);
+  },
+  page: async ({ page, problems }, use) => {
+    await use(problems.watch(page));
+  },
+  openUser: async ({ browser, problems }, use) => {
+    const contexts: BrowserContext[] = [];
+    await use(async (options) => {
+      const context = await browser.newContext(options);
+      contexts.push(context);
+      context.on('page', (p) => problems.watch(p));
+      const page = await context.newPage();
+      return { context, page };
+    });
+    for (const context of contexts) await context.close();
+  },
+});
+
+export { expect };
+
+export const messageBodies = (page: Page) => page.locator('.messages .message .body');
+
+/** Opens a room and waits until its live socket is connected. */
+export async function openRoom(page: Page, server: ChatServer, room: string): Promise<void> {
+  await page.goto(`${server.url}/r/${room}`);
+  await expect(page.locator('.live-state')).toHaveAttribute('data-state', 'live');
+}
+
+export async function sendFromComposer(page: Page, text: string): Promise<void> {
+  const box = page.locator('.composer textarea');
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+export function uniqueRoom(prefix: string): string {
+  return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export type { Browser };

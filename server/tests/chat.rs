@@ -1,0 +1,339 @@
+//! The chat against a real nats-server and the real server binary.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+#[tokio::test]
+async fn a_message_reaches_every_live_connection_of_the_room() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let mut alice = server.live("lounge", None).await;
+    let mut bob = server.live("lounge", None).await;
+    let mut elsewhere = server.live("other", None).await;
+
+    let sent = server.send("lounge", "m1", "hello <b>all</b>").await;
+    for tab in [&mut alice, &mut bob] {
+        let got = tab.next().await;
+        assert_eq!(got, sent);
+    }
+    assert_eq!(sent["room"], "lounge");
+    assert_eq!(sent["from"], "tester");
+    assert!(sent["ts"].as_str().unwrap().ends_with('Z'));
+    assert!(elsewhere.next_within(Duration::from_millis(300)).await.is_none(), "room B must not see room A");
+}
+
+#[tokio::test]
+async fn history_survives_a_restart_of_the_server_and_its_nats_child() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = ChatServer::start(data.path(), &[]).await;
+    let nats_before = server.nats_pid();
+    let mut sent = Vec::new();
+    for i in 0..5 {
+        sent.push(server.send("durable", &format!("d{i}"), &format!("line {i}")).await);
+    }
+    server.stop();
+    assert!(!pid_alive(nats_before), "a clean stop also stops the NATS child");
+    server.restart().await;
+    assert_ne!(server.nats_pid(), nats_before);
+    assert_eq!(server.history("durable", "").await, sent);
+}
+
+#[tokio::test]
+async fn resume_after_a_sequence_replays_then_goes_live_without_gap_or_duplicate() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let mut all = Vec::new();
+    for i in 0..10 {
+        let m = server.send("resume", &format!("r{i}"), &format!("before {i}")).await;
+        all.push(m["seq"].as_u64().unwrap());
+        // Interleave another room so that room sequences are not contiguous.
+        server.send("noise", &format!("n{i}"), "noise").await;
+    }
+    let after = all[3];
+    let mut tab = server.live("resume", Some(after)).await;
+    // Sends race with the replay on purpose.
+    let sender = {
+        let http = server.http.clone();
+        let url = server.url("/api/rooms/resume/messages");
+        tokio::spawn(async move {
+            let mut seqs = Vec::new();
+            for i in 0..20 {
+                let r = http.post(&url).json(&json!({"id": format!("late{i}"), "from": "t", "body": "x"})).send().await.unwrap();
+                assert_eq!(r.status(), 201);
+                seqs.push(r.json::<Value>().await.unwrap()["seq"].as_u64().unwrap());
+            }
+            seqs
+        })
+    };
+    let late = sender.await.unwrap();
+    all.extend(late);
+    let expected: Vec<u64> = all.into_iter().filter(|s| *s > after).collect();
+    assert_eq!(tab.take_seqs(expected.len()).await, expected);
+    assert!(tab.next_within(Duration::from_millis(300)).await.is_none(), "no duplicates after the end");
+
+    // `after` absent: only new messages.
+    let mut fresh = server.live("resume", None).await;
+    let newest = server.send("resume", "newest", "new").await;
+    assert_eq!(fresh.next().await, newest);
+}
+
+#[tokio::test]
+async fn the_same_id_posted_twice_is_stored_once() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let first = server.send("dedup", "same-id", "once").await;
+    let second_response = server.post("dedup", "same-id", "tester", "once").await;
+    assert_eq!(second_response.status(), 201);
+    let second: Value = second_response.json().await.unwrap();
+    assert_eq!(first, second);
+    // The same id in another room is another message.
+    let other = server.send("dedup2", "same-id", "once").await;
+    assert_ne!(other["seq"], first["seq"]);
+    assert_eq!(server.history("dedup", "").await, vec![first]);
+}
+
+#[tokio::test]
+async fn bad_input_is_rejected_with_a_clear_error_and_stores_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("CHAT_MAX_REQUEST_BYTES", "32768")]).await;
+    let long_room = "r".repeat(33);
+    for room in ["a.b", "*", "%3E", "a%20b", long_room.as_str(), "caf%C3%A9"] {
+        let r = server.post(room, "x1", "n", "body").await;
+        assert_eq!(r.status(), 400, "room {room}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains("invalid room name"), "{body}");
+        let r = server.http.get(server.url(&format!("/api/rooms/{room}/messages"))).send().await.unwrap();
+        assert_eq!(r.status(), 400, "history of room {room}");
+        let r = server.http.get(server.url(&format!("/api/rooms/{room}/live"))).send().await.unwrap();
+        assert_eq!(r.status(), 400, "live of room {room}");
+    }
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({"id": "a", "from": "n", "body": ""}), "message is empty"),
+        (json!({"id": "a", "from": "n", "body": "  \n\t "}), "message is empty"),
+        (json!({"id": "a", "from": "n", "body": "x".repeat(4001)}), "longer than 4000"),
+        (json!({"id": "a", "from": "", "body": "hi"}), "name must be 1 to 32"),
+        (json!({"id": "a", "from": "n".repeat(33), "body": "hi"}), "name must be 1 to 32"),
+        (json!({"id": "a.b", "from": "n", "body": "hi"}), "message id"),
+        (json!({"id": "", "from": "n", "body": "hi"}), "message id"),
+    ];
+    for (payload, expected) in cases {
+        let r = server.http.post(server.url("/api/rooms/ok/messages")).json(&payload).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{payload}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body["error"].as_str().unwrap().contains(expected), "{body} for {payload}");
+    }
+    // Malformed and oversized bodies.
+    let r = server
+        .http
+        .post(server.url("/api/rooms/ok/messages"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.json::<Value>().await.unwrap()["error"].is_string());
+    let r = server.http.post(server.url("/api/rooms/ok/messages")).json(&json!({"body": "no id"})).send().await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.json::<Value>().await.unwrap()["error"].as_str().unwrap().contains("id"));
+    let huge = json!({"id": "big", "from": "n", "body": "x".repeat(40_000)});
+    let r = server.http.post(server.url("/api/rooms/ok/messages")).json(&huge).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    for query in ["?limit=0", "?limit=201", "?limit=abc", "?before=0"] {
+        let r = server.http.get(server.url(&format!("/api/rooms/ok/messages{query}"))).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{query}");
+        assert!(r.json::<Value>().await.unwrap()["error"].is_string());
+    }
+    // Nothing at all was stored.
+    let rooms: Value = server.http.get(server.url("/api/rooms")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(rooms, json!([]));
+}
+
+#[tokio::test]
+async fn history_pages_back_by_sequence_to_the_start() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let mut sent = Vec::new();
+    for i in 0..120 {
+        sent.push(server.send("paged", &format!("p{i}"), &format!("{i}")).await);
+        if i % 3 == 0 {
+            server.send("busy", &format!("b{i}"), "other room").await;
+        }
+    }
+    let newest = server.history("paged", "").await;
+    assert_eq!(newest, sent[70..].to_vec(), "default page: newest 50, oldest first");
+    let mut collected = newest;
+    loop {
+        let before = collected[0]["seq"].as_u64().unwrap();
+        let page = server.history("paged", &format!("?before={before}&limit=30")).await;
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 30);
+        collected.splice(0..0, page);
+    }
+    assert_eq!(collected, sent);
+
+    let rooms: Value = server.http.get(server.url("/api/rooms")).send().await.unwrap().json().await.unwrap();
+    let paged = rooms.as_array().unwrap().iter().find(|r| r["name"] == "paged").unwrap();
+    assert_eq!(paged["count"], 120);
+    assert_eq!(paged["last_seq"], sent[119]["seq"]);
+}
+
+#[tokio::test]
+async fn a_burst_beyond_the_retention_limit_still_reaches_live_tabs() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("CHAT_MAX_MSGS_PER_ROOM", "50")]).await;
+    let mut tab = server.live("burst", None).await;
+    let mut sends = Vec::new();
+    for i in 0..400 {
+        let http = server.http.clone();
+        let url = server.url("/api/rooms/burst/messages");
+        sends.push(tokio::spawn(async move {
+            let r = http.post(url).json(&json!({"id": format!("b{i}"), "from": "t", "body": "x"})).send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()["seq"].as_u64().unwrap()
+        }));
+    }
+    let mut acked = Vec::new();
+    for send in sends {
+        acked.push(send.await.unwrap());
+    }
+    acked.sort_unstable();
+    assert_eq!(tab.take_seqs(acked.len()).await, acked, "every acked message, in order, once");
+    assert_eq!(server.history("burst", "?limit=200").await.len(), 50, "retention keeps 50");
+}
+
+#[tokio::test]
+async fn a_killed_nats_child_is_restarted_and_chat_resumes() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let before = server.send("phoenix", "before", "before the crash").await;
+    let mut tab = server.live("phoenix", Some(before["seq"].as_u64().unwrap())).await;
+    let nats = server.nats_pid();
+    kill(nats, SIGKILL);
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let after = loop {
+        let r = server.post("phoenix", "after", "tester", "after the crash").await;
+        if r.status() == 201 {
+            break r.json::<Value>().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "chat did not resume: {}", r.status());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_ne!(server.nats_pid(), nats, "a new nats-server runs");
+    assert_eq!(tab.next().await, after, "the open tab sees the message sent after recovery");
+    assert_eq!(server.history("phoenix", "").await, vec![before, after]);
+    let health = server.http.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn a_server_killed_with_sigkill_leaves_no_orphan_nats_server() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = ChatServer::start(data.path(), &[]).await;
+    let nats = server.nats_pid();
+    assert!(pid_alive(nats));
+    server.kill_hard();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pid_alive(nats) {
+        assert!(Instant::now() < deadline, "nats-server {nats} outlived its parent");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // And the data is intact for the next start.
+    server.restart().await;
+}
+
+#[tokio::test]
+async fn two_servers_on_one_external_nats_act_as_one() {
+    let nats = NatsServer::start();
+    let (data_a, data_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let url = nats.url();
+    let a = ChatServer::start(data_a.path(), &[("NATS_URL", &url)]).await;
+    let b = ChatServer::start(data_b.path(), &[("NATS_URL", &url)]).await;
+    assert!(!data_a.path().join("nats").exists(), "no embedded NATS with NATS_URL");
+    let mut on_b = b.live("shared", None).await;
+    let sent = a.send("shared", "x1", "from A").await;
+    assert_eq!(on_b.next().await, sent);
+    assert_eq!(b.history("shared", "").await, vec![sent.clone()]);
+    // A tab may resume on the other instance.
+    let sent2 = b.send("shared", "x2", "from B").await;
+    let mut resumed_on_a = a.live("shared", Some(sent["seq"].as_u64().unwrap())).await;
+    assert_eq!(resumed_on_a.next().await, sent2);
+}
+
+#[tokio::test]
+async fn retention_settings_apply_to_the_stream_and_update_on_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = ChatServer::start(data.path(), &[("CHAT_MAX_MSGS_PER_ROOM", "5")]).await;
+    for i in 0..8 {
+        server.send("kept", &format!("k{i}"), &format!("{i}")).await;
+    }
+    assert_eq!(bodies(&server.history("kept", "").await), ["3", "4", "5", "6", "7"]);
+    server.stop();
+    let mut server = ChatServer::start(data.path(), &[("CHAT_MAX_MSGS_PER_ROOM", "7")]).await;
+    for i in 8..12 {
+        server.send("kept", &format!("k{i}"), &format!("{i}")).await;
+    }
+    assert_eq!(bodies(&server.history("kept", "").await), ["5", "6", "7", "8", "9", "10", "11"]);
+    server.stop();
+}
+
+#[tokio::test]
+async fn the_room_page_is_server_rendered_and_bad_rooms_get_a_400_page() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    for i in 0..55 {
+        server.send("render", &format!("s{i}"), &format!("line-{i:02} <script>x</script>")).await;
+    }
+    let page = server.http.get(server.url("/r/render")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("line-04 "), "only the last 50");
+    let positions: Vec<usize> = (5..55).map(|i| html.find(&format!("line-{i:02} ")).expect("rendered")).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "in order");
+    assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"), "bodies are escaped text");
+    assert!(!html.contains("<script>x</script>"));
+
+    for bad in ["a.b", "*", "%3E", &"x".repeat(200)] {
+        let r = server.http.get(server.url(&format!("/r/{bad}"))).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+        assert!(r.text().await.unwrap().contains("Invalid room name"));
+    }
+    let lobby = server.http.get(server.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(lobby.contains("#general") && lobby.contains("#render"));
+    let go = server.http.get(server.url("/go?room=a.b")).send().await.unwrap();
+    assert_eq!(go.headers()["location"], "/r/a%2Eb");
+}
+
+#[tokio::test]
+async fn the_no_javascript_form_posts_and_returns_to_the_room() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let referer = server.url("/r/forms");
+    let post = |body: &'static str, id: &'static str| {
+        server
+            .http
+            .post(server.url("/fn/send_message"))
+            .header("accept", "text/html")
+            .header("referer", referer.clone())
+            .form(&[("room", "forms"), ("id", id), ("from", "Form user"), ("body", body)])
+            .send()
+    };
+    let r = post("sent without js", "f1").await.unwrap();
+    assert_eq!(r.status(), 302);
+    assert_eq!(r.headers()["location"], referer.as_str());
+    let history = server.history("forms", "").await;
+    assert_eq!(bodies(&history), ["sent without js"]);
+    assert_eq!(history[0]["from"], "Form user");
+
+    let r = post("   ", "f2").await.unwrap();
+    assert_eq!(r.status(), 302);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/r/forms?error=message%20is%20empty"), "{location}");
+    assert_eq!(server.history("forms", "").await.len(), 1);
+}

