@@ -134,7 +134,11 @@ impl ChatBus {
 
     /// Stores a message and waits for JetStream's ack. A retried `id` in the
     /// same room within the duplicate window returns the first stored copy.
-    pub async fn publish(&self, room: &RoomName, draft: Draft<'_>) -> Result<ChatMessage, SendError> {
+    pub async fn publish(
+        &self,
+        room: &RoomName,
+        draft: Draft<'_>,
+    ) -> Result<ChatMessage, SendError> {
         let id = checked_id(draft.id)?;
         let from = checked_name(draft.from)?;
         let body = checked_body(draft.body)?;
@@ -195,10 +199,19 @@ impl ChatBus {
 
     /// Up to `max` messages of `room` with sequence > `after`, oldest first,
     /// in one batched direct get (nats-server ≥ 2.11).
-    pub async fn read_after(&self, room: &RoomName, after: u64, max: usize) -> Result<ReadBatch, BusError> {
+    pub async fn read_after(
+        &self,
+        room: &RoomName,
+        after: u64,
+        max: usize,
+    ) -> Result<ReadBatch, BusError> {
         let max = max.clamp(1, READ_BATCH);
         let inbox = self.client.new_inbox();
-        let mut replies: Subscriber = self.client.subscribe(inbox.clone()).await.map_err(unavailable)?;
+        let mut replies: Subscriber = self
+            .client
+            .subscribe(inbox.clone())
+            .await
+            .map_err(unavailable)?;
         let request = serde_json::json!({
             "seq": after + 1,
             "next_by_subj": room.subject(),
@@ -239,12 +252,19 @@ impl ChatBus {
     }
 
     /// Every message of `room` with sequence in `(after, until]`, oldest first.
-    pub async fn read_range(&self, room: &RoomName, after: u64, until: u64) -> Result<Vec<ChatMessage>, BusError> {
+    pub async fn read_range(
+        &self,
+        room: &RoomName,
+        after: u64,
+        until: u64,
+    ) -> Result<Vec<ChatMessage>, BusError> {
         let mut out = Vec::new();
         let mut cursor = after;
         while cursor < until {
             let batch = self.read_after(room, cursor, READ_BATCH).await?;
-            let Some(last) = batch.messages.last().map(|m| m.seq) else { break };
+            let Some(last) = batch.messages.last().map(|m| m.seq) else {
+                break;
+            };
             cursor = last;
             out.extend(batch.messages.into_iter().take_while(|m| m.seq <= until));
             if !batch.more {
@@ -259,7 +279,12 @@ impl ChatBus {
     /// reads a window that ends at `before`, widening it until it holds a
     /// full page or reaches the start of the stream: the cost follows the
     /// page, not the size of the stream.
-    pub async fn history(&self, room: &RoomName, before: Option<u64>, limit: usize) -> Result<HistoryPage, BusError> {
+    pub async fn history(
+        &self,
+        room: &RoomName,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<HistoryPage, BusError> {
         let limit = limit.max(1);
         let end = match before {
             Some(before) => before,
@@ -272,7 +297,9 @@ impl ChatBus {
             let mut cursor = start;
             'read: loop {
                 let batch = self.read_after(room, cursor, READ_BATCH).await?;
-                let Some(last) = batch.messages.last().map(|m| m.seq) else { break };
+                let Some(last) = batch.messages.last().map(|m| m.seq) else {
+                    break;
+                };
                 cursor = last;
                 for message in batch.messages {
                     if message.seq >= end {
@@ -303,7 +330,11 @@ impl ChatBus {
 
     /// Rooms that hold messages, newest activity first.
     pub async fn rooms(&self) -> Result<Vec<RoomSummary>, BusError> {
-        let stream = self.js.get_stream_no_info(STREAM_NAME).await.map_err(unavailable)?;
+        let stream = self
+            .js
+            .get_stream_no_info(STREAM_NAME)
+            .await
+            .map_err(unavailable)?;
         let mut subjects = stream
             .info_with_subjects(format!("{ROOM_SUBJECT_PREFIX}*"))
             .await
@@ -340,7 +371,10 @@ impl ChatBus {
     }
 
     /// Decodes a message JetStream republished on the live subject.
-    pub fn decode_live(room: &RoomName, msg: &async_nats::Message) -> Result<LiveMessage, BusError> {
+    pub fn decode_live(
+        room: &RoomName,
+        msg: &async_nats::Message,
+    ) -> Result<LiveMessage, BusError> {
         let seq = header_u64(msg, "Nats-Sequence").ok_or_else(|| BusError::Unreadable {
             seq: 0,
             reason: "live message without Nats-Sequence".into(),
@@ -383,15 +417,18 @@ fn decode_direct(reply: &async_nats::Message) -> Result<Option<ChatMessage>, Bus
         .and_then(|h| h.get("Nats-Subject"))
         .map(|v| v.as_str().to_owned())
         .unwrap_or_default();
-    let room = subject.strip_prefix(ROOM_SUBJECT_PREFIX).unwrap_or(&subject);
+    let room = subject
+        .strip_prefix(ROOM_SUBJECT_PREFIX)
+        .unwrap_or(&subject);
     decode_payload(room, seq, &reply.payload).map(Some)
 }
 
 fn decode_payload(room: &str, seq: u64, payload: &[u8]) -> Result<ChatMessage, BusError> {
-    let stored: StoredMessage = serde_json::from_slice(payload).map_err(|e| BusError::Unreadable {
-        seq,
-        reason: e.to_string(),
-    })?;
+    let stored: StoredMessage =
+        serde_json::from_slice(payload).map_err(|e| BusError::Unreadable {
+            seq,
+            reason: e.to_string(),
+        })?;
     Ok(ChatMessage {
         seq,
         id: stored.id,

@@ -1,6 +1,6 @@
 //! The message composer: display name, draft, send.
 
-use crate::message::{DEFAULT_NAME, MAX_BODY_CHARS, MAX_NAME_CHARS, ChatMessage};
+use crate::message::{ChatMessage, DEFAULT_NAME, MAX_BODY_CHARS, MAX_NAME_CHARS};
 use crate::room::RoomName;
 use crate::{SendMessage, send_message};
 use leptos::prelude::*;
@@ -35,7 +35,8 @@ pub fn Composer(
             return;
         }
         pending.set(true);
-        let (room, message_id, from) = (room_name.clone(), id.get_untracked(), name.get_untracked());
+        let (room, message_id, from) =
+            (room_name.clone(), id.get_untracked(), name.get_untracked());
         leptos::task::spawn_local(async move {
             match send_message(room, message_id, from, body.clone()).await {
                 Ok(message) => {
@@ -93,7 +94,11 @@ fn storage() -> Option<web_sys::Storage> {
 
 #[cfg(feature = "hydrate")]
 fn saved_name() -> Option<String> {
-    storage()?.get_item(NAME_KEY).ok().flatten().filter(|n| !n.trim().is_empty())
+    storage()?
+        .get_item(NAME_KEY)
+        .ok()
+        .flatten()
+        .filter(|n| !n.trim().is_empty())
 }
 
 #[cfg(feature = "hydrate")]
@@ -107,7 +112,12 @@ fn save_name(name: &str) {
 #[cfg(feature = "hydrate")]
 fn fresh_id() -> String {
     (0..4)
-        .map(|_| format!("{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32))
+        .map(|_| {
+            format!(
+                "{:08x}",
+                (js_sys::Math::random() * f64::from(u32::MAX)) as u32
+            )
+        })
         .collect()
 }
 

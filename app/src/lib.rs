@@ -10,9 +10,9 @@ mod server_fns;
 pub mod bus;
 
 mod composer;
-mod lobby;
 #[cfg(feature = "hydrate")]
 mod live_feed;
+mod lobby;
 mod message_list;
 mod room_page;
 

@@ -15,7 +15,11 @@ const MAX_BACKOFF_MS: f64 = 5000.0;
 
 pub struct LiveFeed(Rc<Feed>);
 
-type Handlers = (Closure<dyn FnMut(web_sys::Event)>, Closure<dyn FnMut(MessageEvent)>, Closure<dyn FnMut(CloseEvent)>);
+type Handlers = (
+    Closure<dyn FnMut(web_sys::Event)>,
+    Closure<dyn FnMut(MessageEvent)>,
+    Closure<dyn FnMut(CloseEvent)>,
+);
 
 struct Feed {
     room: String,
@@ -59,9 +63,15 @@ impl LiveFeed {
 
 fn live_url(room: &str, after: u64) -> Option<String> {
     let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    let scheme = if location.protocol().ok()? == "https:" {
+        "wss"
+    } else {
+        "ws"
+    };
     let host = location.host().ok()?;
-    Some(format!("{scheme}://{host}/api/rooms/{room}/live?after={after}"))
+    Some(format!(
+        "{scheme}://{host}/api/rooms/{room}/live?after={after}"
+    ))
 }
 
 fn connect(feed: &Rc<Feed>) {

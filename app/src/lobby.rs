@@ -39,7 +39,7 @@ pub fn Lobby() -> impl IntoView {
                                         view! {
                                             <li>
                                                 <a href=href>
-                                                    <span class="room-name">"#"{room.name}</span>
+                                                    <span class="room-name">{format!("#{}", room.name)}</span>
                                                     <span class="muted">{count}</span>
                                                     {room.last_ts.map(|ts| view! {
                                                         <span class="muted">"last "<LocalTime ts /></span>

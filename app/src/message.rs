@@ -68,7 +68,11 @@ pub fn checked_id(id: &str) -> Result<&str, MessageRuleError> {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok { Ok(id) } else { Err(MessageRuleError::BadId) }
+    if ok {
+        Ok(id)
+    } else {
+        Err(MessageRuleError::BadId)
+    }
 }
 
 #[cfg(test)]
@@ -90,8 +94,14 @@ mod tests {
     fn names_are_bounded_and_printable() {
         assert_eq!(checked_name(" alice "), Ok("alice"));
         assert_eq!(checked_name(""), Err(MessageRuleError::BadName));
-        assert_eq!(checked_name(&"n".repeat(33)), Err(MessageRuleError::BadName));
-        assert_eq!(checked_name("a\u{7}b"), Err(MessageRuleError::NameControlChars));
+        assert_eq!(
+            checked_name(&"n".repeat(33)),
+            Err(MessageRuleError::BadName)
+        );
+        assert_eq!(
+            checked_name("a\u{7}b"),
+            Err(MessageRuleError::NameControlChars)
+        );
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub fn LocalTime(ts: String) -> impl IntoView {
             utc.clone()
         }
     };
-    view! { <time datetime=datetime title=datetime.clone()>{text}</time> }
+    let title = datetime.clone();
+    view! { <time datetime=datetime title=title>{text}</time> }
 }
 
 #[cfg(feature = "hydrate")]
@@ -59,7 +60,9 @@ fn seconds_of(ts: &str) -> Option<i64> {
 
 /// Whether `message` starts a new group after `previous`.
 pub fn starts_group(previous: Option<&ChatMessage>, message: &ChatMessage) -> bool {
-    let Some(previous) = previous else { return true };
+    let Some(previous) = previous else {
+        return true;
+    };
     if previous.from != message.from {
         return true;
     }
@@ -71,7 +74,11 @@ pub fn starts_group(previous: Option<&ChatMessage>, message: &ChatMessage) -> bo
 
 #[component]
 pub fn MessageItem(message: ChatMessage, first_of_group: bool) -> impl IntoView {
-    let class = if first_of_group { "message first" } else { "message" };
+    let class = if first_of_group {
+        "message first"
+    } else {
+        "message"
+    };
     let hue = format!("--hue:{}", name_hue(&message.from));
     view! {
         <li class=class data-seq=message.seq.to_string() style=hue>

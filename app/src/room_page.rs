@@ -12,6 +12,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// What the tab's live connection is doing, shown in the header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub enum LiveState {
     Connecting,
     Live,
@@ -110,8 +111,12 @@ fn Conversation(room: RoomName, opening: RoomOpening, form_error: Option<String>
     };
 
     let receive = move |incoming: Vec<ChatMessage>| {
-        let before = scroller.get_untracked().map(|el| (el.scroll_height(), el.scroll_top()));
-        let appended = messages.try_update(|list| merge(list, incoming)).unwrap_or(false);
+        let before = scroller
+            .get_untracked()
+            .map(|el| (el.scroll_height(), el.scroll_top()));
+        let appended = messages
+            .try_update(|list| merge(list, incoming))
+            .unwrap_or(false);
         if appended && !at_bottom.get_untracked() {
             unseen.set(true);
             // Keep what the reader looks at in place instead of sliding it up.
@@ -167,7 +172,9 @@ fn Conversation(room: RoomName, opening: RoomOpening, form_error: Option<String>
     let load_older_on_click = load_older.clone();
 
     let on_scroll = move |_| {
-        let Some(el) = scroller.get_untracked() else { return };
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
         let bottom = el.scroll_top() > -8;
         at_bottom.set(bottom);
         if bottom {
@@ -183,7 +190,12 @@ fn Conversation(room: RoomName, opening: RoomOpening, form_error: Option<String>
         messages.with(|list| {
             list.iter()
                 .enumerate()
-                .map(|(i, m)| (m.clone(), starts_group(i.checked_sub(1).map(|p| &list[p]), m)))
+                .map(|(i, m)| {
+                    (
+                        m.clone(),
+                        starts_group(i.checked_sub(1).map(|p| &list[p]), m),
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     });
@@ -197,7 +209,7 @@ fn Conversation(room: RoomName, opening: RoomOpening, form_error: Option<String>
         <main class="page room">
             <header class="topbar">
                 <a class="back" href="/" aria-label="All rooms">"←"</a>
-                <h1>"#"{room.to_string()}</h1>
+                <h1>{format!("#{room}")}</h1>
                 <span class="live-state" data-state=move || live.get().key() role="status">
                     {move || live.get().label()}
                 </span>

@@ -1,6 +1,6 @@
 //! Server functions the pages call: send a message, read history, list rooms.
 
-use crate::history::{HistoryPage, MAX_PAGE_SIZE};
+use crate::history::HistoryPage;
 use crate::message::ChatMessage;
 use crate::room::RoomSummary;
 use leptos::prelude::*;
@@ -78,12 +78,16 @@ mod ssr {
             .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
             .unwrap_or(false);
         if plain_form {
-            let room = RoomName::parse(room).map(|r| r.to_string()).unwrap_or_default();
+            let room = RoomName::parse(room)
+                .map(|r| r.to_string())
+                .unwrap_or_default();
             let text: String = error
                 .to_string()
                 .bytes()
                 .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
                     _ => format!("%{b:02X}"),
                 })
                 .collect();
@@ -93,11 +97,20 @@ mod ssr {
 }
 
 #[server(prefix = "/fn", endpoint = "send_message")]
-pub async fn send_message(room: String, id: String, from: String, body: String) -> Result<ChatMessage, ChatError> {
+pub async fn send_message(
+    room: String,
+    id: String,
+    from: String,
+    body: String,
+) -> Result<ChatMessage, ChatError> {
     use crate::bus::Draft;
     let result: Result<ChatMessage, ChatError> = async {
         let room_name = ssr::room(&room)?;
-        let draft = Draft { id: &id, from: &from, body: &body };
+        let draft = Draft {
+            id: &id,
+            from: &from,
+            body: &body,
+        };
         Ok(ssr::bus()?.publish(&room_name, draft).await?)
     }
     .await;
@@ -110,7 +123,9 @@ pub async fn send_message(room: String, id: String, from: String, body: String) 
 #[server(prefix = "/fn", endpoint = "open_room")]
 pub async fn open_room(room: String) -> Result<RoomOpening, ChatError> {
     let room = ssr::room(&room)?;
-    let page = ssr::bus()?.history(&room, None, crate::history::PAGE_SIZE).await?;
+    let page = ssr::bus()?
+        .history(&room, None, crate::history::PAGE_SIZE)
+        .await?;
     Ok(RoomOpening {
         page,
         next_id: uuid::Uuid::new_v4().simple().to_string(),
@@ -120,8 +135,9 @@ pub async fn open_room(room: String) -> Result<RoomOpening, ChatError> {
 #[server(prefix = "/fn", endpoint = "older_messages")]
 pub async fn older_messages(room: String, before: u64) -> Result<HistoryPage, ChatError> {
     let room = ssr::room(&room)?;
-    let limit = crate::history::PAGE_SIZE.min(MAX_PAGE_SIZE);
-    Ok(ssr::bus()?.history(&room, Some(before), limit).await?)
+    Ok(ssr::bus()?
+        .history(&room, Some(before), crate::history::PAGE_SIZE)
+        .await?)
 }
 
 #[server(prefix = "/fn", endpoint = "list_rooms")]
@@ -131,7 +147,12 @@ pub async fn list_rooms() -> Result<Vec<RoomSummary>, ChatError> {
     if let Some(defaults) = use_context::<DefaultRooms>() {
         for name in defaults.0 {
             if !rooms.iter().any(|r| r.name == name) {
-                rooms.push(RoomSummary { name, last_seq: 0, count: 0, last_ts: None });
+                rooms.push(RoomSummary {
+                    name,
+                    last_seq: 0,
+                    count: 0,
+                    last_ts: None,
+                });
             }
         }
     }

@@ -119,6 +119,25 @@ test('7. hostile text shows literally and bad room names get an error page', asy
   expect((await server.rooms()).map((r) => r.name)).toEqual([room]);
 });
 
+test('8. hydration: no warnings, and the hydrated page has the same layout as the server render', async ({ server, openUser }) => {
+  const room = uniqueRoom('hydrate');
+  for (let i = 0; i < 12; i++) await server.post(room, `line ${i}`, i % 3 ? 'ann' : 'bo');
+  const viewport = { width: 1280, height: 800 };
+  const boxes = async (page: import('@playwright/test').Page) => ({
+    composer: await page.locator('.composer').boundingBox(),
+    newest: await messageBodies(page).last().boundingBox(),
+    header: await page.locator('.topbar').boundingBox(),
+  });
+  const plain = await openUser({ javaScriptEnabled: false, viewport });
+  await plain.page.goto(`${server.url}/r/${room}`);
+  const rendered = await boxes(plain.page);
+  const live = await openUser({ viewport });
+  await openRoom(live.page, server, room);
+  expect(await boxes(live.page)).toEqual(rendered);
+  await live.page.goto(server.url);
+  await expect(live.page.locator('.room-list')).toContainText(`#${room}`);
+});
+
 test('9. the lobby lists active rooms and opens a new one; rooms do not leak', async ({ server, openUser }) => {
   const alpha = uniqueRoom('alpha');
   const beta = uniqueRoom('beta');

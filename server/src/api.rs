@@ -34,7 +34,13 @@ impl IntoResponse for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
         };
-        (status, Json(ErrorBody { error: self.to_string() })).into_response()
+        (
+            status,
+            Json(ErrorBody {
+                error: self.to_string(),
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -106,10 +112,14 @@ pub async fn messages(
     let Query(query) = query?;
     let limit = query.limit.unwrap_or(PAGE_SIZE);
     if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("limit must be 1 to {MAX_PAGE_SIZE}")));
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1 to {MAX_PAGE_SIZE}"
+        )));
     }
     if query.before == Some(0) {
-        return Err(ApiError::BadRequest("before must be a sequence >= 1".into()));
+        return Err(ApiError::BadRequest(
+            "before must be a sequence >= 1".into(),
+        ));
     }
     let page = state.bus.history(&room, query.before, limit).await?;
     Ok(Json(MessagesBody {
@@ -154,7 +164,11 @@ pub struct Health {
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let nats = state.bus.client().connection_state();
     let up = matches!(nats, async_nats::connection::State::Connected);
-    let status = if up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (
         status,
         Json(Health {
@@ -182,6 +196,14 @@ pub async fn go(Query(query): Query<GoQuery>) -> Response {
             _ => format!("%{b:02X}"),
         })
         .collect();
-    let target = if encoded.is_empty() { "/".to_string() } else { format!("/r/{encoded}") };
-    (StatusCode::SEE_OTHER, [(axum::http::header::LOCATION, target)]).into_response()
+    let target = if encoded.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/r/{encoded}")
+    };
+    (
+        StatusCode::SEE_OTHER,
+        [(axum::http::header::LOCATION, target)],
+    )
+        .into_response()
 }

@@ -22,11 +22,17 @@ pub enum EmbeddedNatsError {
     #[error("nats-server not found ({searched}); {INSTALL_HINT}")]
     NotFound { searched: String },
     #[error("{path}: cannot run it: {source}; {INSTALL_HINT}")]
-    NotRunnable { path: PathBuf, source: std::io::Error },
+    NotRunnable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is nats-server {version}, which is too old (need >= {}.{}); {INSTALL_HINT}", MIN_VERSION.0, MIN_VERSION.1)]
     TooOld { path: PathBuf, version: String },
     #[error("cannot create the JetStream store {path}: {source}")]
-    StoreDir { path: PathBuf, source: std::io::Error },
+    StoreDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("no free loopback port: {0}")]
     NoPort(std::io::Error),
     #[error("nats-server did not become ready: {reason}\n{log}")]
@@ -48,17 +54,22 @@ struct Launch {
 }
 
 impl EmbeddedNats {
-    pub async fn start(setting: Option<&Path>, store_dir: &Path) -> Result<Self, EmbeddedNatsError> {
+    pub async fn start(
+        setting: Option<&Path>,
+        store_dir: &Path,
+    ) -> Result<Self, EmbeddedNatsError> {
         let binary = find_binary(setting)?;
         check_version(&binary).await?;
         std::fs::create_dir_all(store_dir).map_err(|source| EmbeddedNatsError::StoreDir {
             path: store_dir.to_owned(),
             source,
         })?;
-        let store_dir = store_dir.canonicalize().map_err(|source| EmbeddedNatsError::StoreDir {
-            path: store_dir.to_owned(),
-            source,
-        })?;
+        let store_dir = store_dir
+            .canonicalize()
+            .map_err(|source| EmbeddedNatsError::StoreDir {
+                path: store_dir.to_owned(),
+                source,
+            })?;
         let port = free_port().map_err(EmbeddedNatsError::NoPort)?;
         let launch = Launch {
             binary,
@@ -96,7 +107,14 @@ impl Launch {
         };
         let mut command = Command::new(&self.binary);
         command
-            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
             .arg(&self.store_dir)
             .arg("-P")
             .arg(self.store_dir.join("nats-server.pid"))
@@ -128,20 +146,28 @@ impl Launch {
             if let Some(status) = child.try_wait().map_err(|e| not_ready(e.to_string()))? {
                 // Give the log forwarder a moment to collect the reason.
                 tokio::time::sleep(Duration::from_millis(100)).await;
-                return Err(not_ready(format!("nats-server exited at start with {status}")));
+                return Err(not_ready(format!(
+                    "nats-server exited at start with {status}"
+                )));
             }
             if ping(self.port).await {
                 return Ok(child);
             }
             if tokio::time::Instant::now() > deadline {
-                return Err(not_ready(format!("no answer on 127.0.0.1:{} within {READY_TIMEOUT:?}", self.port)));
+                return Err(not_ready(format!(
+                    "no answer on 127.0.0.1:{} within {READY_TIMEOUT:?}",
+                    self.port
+                )));
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
     fn log_tail(&self) -> String {
-        self.log.lock().map(|l| l.iter().cloned().collect::<Vec<_>>().join("\n")).unwrap_or_default()
+        self.log
+            .lock()
+            .map(|l| l.iter().cloned().collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
     }
 }
 
@@ -197,7 +223,10 @@ async fn terminate(child: &mut Child) {
         unsafe {
             libc::kill(pid as libc::pid_t, libc::SIGTERM);
         }
-        if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_ok() {
+        if tokio::time::timeout(Duration::from_secs(5), child.wait())
+            .await
+            .is_ok()
+        {
             tracing::info!("embedded nats-server stopped");
             return;
         }
@@ -236,7 +265,9 @@ async fn ping(port: u16) -> bool {
 }
 
 fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?.local_addr()?.port())
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
 }
 
 /// The setting, then the copy `scripts/setup` installs, then `PATH`.
@@ -278,11 +309,21 @@ async fn check_version(binary: &Path) -> Result<(), EmbeddedNatsError> {
             source,
         })?;
     let text = String::from_utf8_lossy(&output.stdout).to_string();
-    let version = text.trim().rsplit(' ').next().unwrap_or_default().trim_start_matches('v').to_owned();
+    let version = text
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches('v')
+        .to_owned();
     if !version_at_least(&version, MIN_VERSION) {
         return Err(EmbeddedNatsError::TooOld {
             path: binary.to_owned(),
-            version: if version.is_empty() { text.trim().to_owned() } else { version },
+            version: if version.is_empty() {
+                text.trim().to_owned()
+            } else {
+                version
+            },
         });
     }
     Ok(())
@@ -291,7 +332,8 @@ async fn check_version(binary: &Path) -> Result<(), EmbeddedNatsError> {
 /// `2.15.1` ≥ (2, 11)? Unparsable versions are too old.
 pub fn version_at_least(version: &str, (major, minor): (u32, u32)) -> bool {
     let mut parts = version.trim_start_matches('v').split(['.', '-']);
-    let parsed: Option<(u32, u32)> = (|| Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?)))();
+    let parsed: Option<(u32, u32)> =
+        (|| Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?)))();
     parsed.is_some_and(|found| found >= (major, minor))
 }
 

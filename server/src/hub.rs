@@ -113,7 +113,11 @@ impl Hub {
     }
 }
 
-async fn pump(room: RoomName, mut subscription: async_nats::Subscriber, sender: broadcast::Sender<FeedEvent>) {
+async fn pump(
+    room: RoomName,
+    mut subscription: async_nats::Subscriber,
+    sender: broadcast::Sender<FeedEvent>,
+) {
     while let Some(msg) = subscription.next().await {
         match ChatBus::decode_live(&room, &msg) {
             Ok(LiveMessage { message, prev_seq }) => {

@@ -10,7 +10,6 @@ use app::room::RoomName;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
@@ -26,6 +25,7 @@ const MAX_INCOMING: usize = 4 * 1024;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 const KEEPALIVE: Duration = Duration::from_secs(25);
 const CATCH_UP_BATCH: usize = 256;
+const CATCH_UP_PATIENCE: Duration = Duration::from_secs(30);
 
 #[derive(Deserialize)]
 pub struct LiveQuery {
@@ -39,6 +39,12 @@ pub async fn live(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let room = RoomName::parse(&room)?;
+    // "Only new messages" means new from the moment this request is
+    // answered: fix the cursor before the client sees the upgrade.
+    let after = match query.after {
+        Some(after) => after,
+        None => state.bus.last_seq(&room).await?,
+    };
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
@@ -46,7 +52,7 @@ pub async fn live(
         .max_message_size(MAX_INCOMING)
         .max_frame_size(MAX_INCOMING)
         .on_upgrade(move |socket| async move {
-            if let Err(e) = relay(state, room.clone(), query.after, socket).await {
+            if let Err(e) = relay(state, room.clone(), after, socket).await {
                 tracing::debug!(%room, error = %e, "live connection ended");
             }
         }))
@@ -77,8 +83,25 @@ impl Tab {
         }
     }
 
-    /// Sends every stored message after `last`, up to the newest.
+    /// Sends every stored message after `last`, up to the newest. While
+    /// JetStream is briefly away (a NATS restart, a cluster failover) it
+    /// retries instead of dropping the tab.
     async fn catch_up(&mut self, bus: &ChatBus, room: &RoomName) -> Result<(), RelayError> {
+        let started = tokio::time::Instant::now();
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.send_missed(bus, room).await {
+                Err(RelayError::Bus(e)) if started.elapsed() < CATCH_UP_PATIENCE => {
+                    tracing::debug!(%room, error = %e, "catch-up failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn send_missed(&mut self, bus: &ChatBus, room: &RoomName) -> Result<(), RelayError> {
         loop {
             let batch = bus.read_after(room, self.last, CATCH_UP_BATCH).await?;
             for message in batch.messages {
@@ -93,16 +116,20 @@ impl Tab {
     }
 }
 
-async fn relay(state: AppState, room: RoomName, after: Option<u64>, socket: WebSocket) -> Result<(), RelayError> {
+async fn relay(
+    state: AppState,
+    room: RoomName,
+    after: u64,
+    socket: WebSocket,
+) -> Result<(), RelayError> {
     // Join the live feed first, so that nothing stored from now on is
     // missed; then replay from JetStream; then relay, skipping what the
     // replay already sent.
     let (_feed, mut live) = state.hub.join(&room).await?;
-    let last = match after {
-        Some(after) => after,
-        None => state.bus.last_seq(&room).await?,
+    let mut tab = Tab {
+        socket,
+        last: after,
     };
-    let mut tab = Tab { socket, last };
     tab.catch_up(&state.bus, &room).await?;
     let mut shutdown = state.shutdown.clone();
     let mut keepalive = tokio::time::interval(KEEPALIVE);

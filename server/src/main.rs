@@ -42,14 +42,19 @@ enum StartError {
     EmbeddedNats(#[from] EmbeddedNatsError),
     #[error("cannot connect to NATS at {url}: {reason}")]
     Connect { url: String, reason: String },
-    #[error("NATS at {url} is version {version}; the chat needs nats-server >= 2.11 (JetStream batched direct get)")]
+    #[error(
+        "NATS at {url} is version {version}; the chat needs nats-server >= 2.11 (JetStream batched direct get)"
+    )]
     NatsTooOld { url: String, version: String },
     #[error("cannot set up the CHAT stream: {0}")]
     Stream(#[from] app::bus::BusError),
     #[error("invalid default room in CHAT_ROOMS: {0}")]
     DefaultRoom(String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Serve(std::io::Error),
 }
@@ -61,6 +66,7 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,async_nats=warn".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
     let settings = Settings::parse();
     match run(settings).await {
@@ -75,11 +81,18 @@ async fn main() -> ExitCode {
 
 async fn run(settings: Settings) -> Result<(), StartError> {
     for room in &settings.rooms {
-        app::room::RoomName::parse(room).map_err(|e| StartError::DefaultRoom(format!("'{room}': {e}")))?;
+        app::room::RoomName::parse(room)
+            .map_err(|e| StartError::DefaultRoom(format!("'{room}': {e}")))?;
     }
     let embedded = match &settings.nats_url {
         Some(_) => None,
-        None => Some(EmbeddedNats::start(settings.nats_server_bin.as_deref(), &settings.data_dir.join("nats")).await?),
+        None => Some(
+            EmbeddedNats::start(
+                settings.nats_server_bin.as_deref(),
+                &settings.data_dir.join("nats"),
+            )
+            .await?,
+        ),
     };
     let url = match (&settings.nats_url, &embedded) {
         (Some(url), _) => url.clone(),
@@ -93,7 +106,9 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         .max_reconnects(None)
         .connection_timeout(Duration::from_secs(5))
         // Reconnect quickly to a restarted NATS child or another cluster node.
-        .reconnect_delay_callback(|attempts| Duration::from_millis((attempts as u64 * 100).min(2000)))
+        .reconnect_delay_callback(|attempts| {
+            Duration::from_millis((attempts as u64 * 100).min(2000))
+        })
         .event_callback(move |event| {
             let events_tx = events_tx.clone();
             async move {
@@ -102,7 +117,10 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         })
         .connect(url.split(',').map(str::trim).collect::<Vec<_>>())
         .await
-        .map_err(|e| StartError::Connect { url: url.clone(), reason: e.to_string() })?;
+        .map_err(|e| StartError::Connect {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
     let version = client.server_info().version;
     if !embedded_nats::version_at_least(&version, embedded_nats::MIN_VERSION) {
         return Err(StartError::NatsTooOld { url, version });
@@ -125,7 +143,9 @@ async fn run(settings: Settings) -> Result<(), StartError> {
                         tracing::info!("NATS connected");
                         hub.resync_all();
                     }
-                    async_nats::Event::Disconnected => tracing::warn!("NATS disconnected; reconnecting"),
+                    async_nats::Event::Disconnected => {
+                        tracing::warn!("NATS disconnected; reconnecting")
+                    }
                     other => tracing::info!(event = %other, "NATS event"),
                 }
             }
@@ -173,7 +193,10 @@ fn router(state: AppState, max_request_bytes: usize) -> Router {
     };
     Router::new()
         .route("/api/rooms", get(api::rooms))
-        .route("/api/rooms/{room}/messages", get(api::messages).post(api::post_message))
+        .route(
+            "/api/rooms/{room}/messages",
+            get(api::messages).post(api::post_message),
+        )
         .route("/api/rooms/{room}/live", get(live::live))
         .route("/healthz", get(api::healthz))
         .route("/go", get(api::go))
@@ -196,13 +219,21 @@ async fn server_fn(State(state): State<AppState>, request: Request<Body>) -> imp
 /// cargo-leptos passes its settings in the environment; a release binary
 /// started by hand gets the same defaults, and finds its site next to it.
 fn leptos_options(settings: &Settings) -> LeptosOptions {
-    let mut options = get_configuration(None)
+    // Without cargo-leptos's environment, get_configuration(None) fails
+    // (and says so on stdout): fall back to the workspace's settings.
+    let from_cargo_leptos = option_env!("LEPTOS_OUTPUT_NAME").is_some()
+        || std::env::var_os("LEPTOS_OUTPUT_NAME").is_some();
+    let mut options = from_cargo_leptos
+        .then(|| get_configuration(None).ok())
+        .flatten()
         .map(|c| c.leptos_options)
-        .unwrap_or_else(|_| LeptosOptions::builder().output_name("chat").build());
+        .unwrap_or_else(|| LeptosOptions::builder().output_name("chat").build());
     if let Some(addr) = settings.site_addr {
         options.site_addr = addr;
     }
-    if std::env::var_os("LEPTOS_SITE_ROOT").is_none() && !PathBuf::from(options.site_root.as_ref()).is_dir() {
+    if std::env::var_os("LEPTOS_SITE_ROOT").is_none()
+        && !PathBuf::from(options.site_root.as_ref()).is_dir()
+    {
         let beside_binary = std::env::current_exe()
             .ok()
             .and_then(|exe| Some(exe.parent()?.parent()?.join("site")))

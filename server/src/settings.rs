@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser, Clone, Debug)]
-#[command(name = "server", about = "Live multi-room chat on Leptos and NATS JetStream")]
+#[command(
+    name = "server",
+    about = "Live multi-room chat on Leptos and NATS JetStream"
+)]
 pub struct Settings {
     /// Address to listen on (cargo-leptos convention).
     #[arg(long, env = "LEPTOS_SITE_ADDR")]
@@ -35,7 +38,12 @@ pub struct Settings {
     pub max_age: Duration,
 
     /// Rooms the lobby lists even before they have messages (comma-separated).
-    #[arg(long, env = "CHAT_ROOMS", default_value = "general", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "CHAT_ROOMS",
+        default_value = "general",
+        value_delimiter = ','
+    )]
     pub rooms: Vec<String>,
 
     /// Replicas of the CHAT stream (3 on a 3-node cluster).

