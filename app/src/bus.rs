@@ -362,7 +362,7 @@ impl ChatBus {
                 last_ts: last.map(|m| m.ts),
             });
         }
-        rooms.sort_by(|a, b| b.last_seq.cmp(&a.last_seq));
+        rooms.sort_by_key(|r| std::cmp::Reverse(r.last_seq));
         Ok(rooms)
     }
 

@@ -1,5 +1,6 @@
 //! The chat web app: wire types, server functions and Leptos components,
 //! shared by the server (feature `ssr`) and the browser (feature `hydrate`).
+#![recursion_limit = "256"]
 
 pub mod history;
 pub mod message;
@@ -35,6 +36,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                // No favicon request, so no 404 in the console.
+                <link rel="icon" href="data:," />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

@@ -108,11 +108,11 @@ fn connect(feed: &Rc<Feed>) {
     let on_close = {
         let feed = Rc::downgrade(feed);
         Closure::<dyn FnMut(CloseEvent)>::new(move |_| {
-            if let Some(feed) = feed.upgrade() {
-                if !feed.stopped.get() {
-                    (feed.on_state)(LiveState::Reconnecting);
-                    retry_later(&feed);
-                }
+            if let Some(feed) = feed.upgrade()
+                && !feed.stopped.get()
+            {
+                (feed.on_state)(LiveState::Reconnecting);
+                retry_later(&feed);
             }
         })
     };

@@ -210,7 +210,7 @@ test('README screenshots: a two-user conversation on desktop and on a phone in d
   };
   await say(ada.page, 'Ada', 'Morning! Did the deploy go out?');
   await say(lin.page, 'Lin', 'Yes, 10 minutes ago. History survived the restart too.');
-  await say(ada.page, 'Ada', 'Nice. Two tabs, one NATS, nothing lost 🎉');
+  await say(ada.page, 'Ada', 'Nice. Two tabs, one NATS, nothing lost.');
   await say(ada.page, 'Ada', 'I will write the release notes.');
   await say(lin.page, 'Lin', 'Thanks!');
   await expect(messageBodies(ada.page)).toHaveCount(5);
