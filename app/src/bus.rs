@@ -20,6 +20,7 @@ pub const LIVE_SUBJECT_PREFIX: &str = "chat_live.room.";
 /// Largest batch one direct-get request asks for.
 const READ_BATCH: usize = 256;
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
+const STREAM_SETUP_PATIENCE: Duration = Duration::from_secs(60);
 
 /// Retention and placement of the `CHAT` stream.
 #[derive(Clone, Debug)]
@@ -106,7 +107,7 @@ impl ChatBus {
         let mut js = jetstream::new(client.clone());
         // A send must fail fast when NATS is away rather than hang the request.
         js.set_timeout(Duration::from_secs(5));
-        js.create_or_update_stream(stream::Config {
+        let config = stream::Config {
             name: STREAM_NAME.into(),
             subjects: vec!["chat.>".into()],
             max_messages_per_subject: settings.max_msgs_per_room,
@@ -122,10 +123,20 @@ impl ChatBus {
                 headers_only: false,
             }),
             ..Default::default()
-        })
-        .await
-        .map_err(unavailable)?;
-        Ok(Self { client, js })
+        };
+        // A cluster that is still electing its JetStream leader refuses
+        // for a few seconds: wait for it rather than fail the start.
+        let started = tokio::time::Instant::now();
+        loop {
+            match js.create_or_update_stream(config.clone()).await {
+                Ok(_) => return Ok(Self { client, js }),
+                Err(e) if started.elapsed() < STREAM_SETUP_PATIENCE => {
+                    tracing::warn!(error = %e, "JetStream not ready for the CHAT stream yet; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
     }
 
     pub fn client(&self) -> &Client {
@@ -148,6 +159,14 @@ impl ChatBus {
             body: body.to_owned(),
             ts: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         };
+        // While NATS is unreachable the client would queue the publish and
+        // the request would hang until the ack timeout: refuse at once.
+        if !matches!(
+            self.client.connection_state(),
+            async_nats::connection::State::Connected
+        ) {
+            return Err(BusError::Unavailable("not connected to NATS".into()).into());
+        }
         let payload = serde_json::to_vec(&stored).expect("a message always serialises");
         let mut headers = HeaderMap::new();
         // Scoped by room so that equal ids in two rooms are two messages.

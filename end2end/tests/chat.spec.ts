@@ -19,9 +19,32 @@ test('1. a line sent with Enter fans out to another session; the draft clears; a
   await alice.page.locator('.composer textarea').press('Enter');
   await alice.page.locator('.composer textarea').fill('');
   await alice.page.locator('.composer textarea').press('Enter');
+  await bob.page.locator('.composer .name').fill('Bob');
   await sendFromComposer(bob.page, 'and back from bob');
   await expect(messageBodies(alice.page)).toHaveText(['hello from alice', 'and back from bob']);
+  await expect(alice.page.locator('.messages .from')).toHaveText(['Anon', 'Bob']);
   expect((await server.history(room)).map((m) => m.body)).toEqual(['hello from alice', 'and back from bob']);
+
+  // The browser remembers the display name.
+  await bob.page.reload();
+  await expect(bob.page.locator('.composer .name')).toHaveValue('Bob');
+});
+
+test('1b. a send that fails keeps the draft and says why', async ({ server, openUser, problems }) => {
+  problems.allowed.push(/WebSocket connection to .* failed/, /Failed to load resource/);
+  const room = uniqueRoom('failing');
+  const { page } = await openUser();
+  await openRoom(page, server, room);
+  await server.stop();
+  await sendFromComposer(page, 'this one cannot be sent');
+  await expect(page.locator('.send-error')).toBeVisible();
+  await expect(page.locator('.composer textarea')).toHaveValue('this one cannot be sent');
+  await server.launch();
+  await page.locator('.composer textarea').press('Enter');
+  await expect(messageBodies(page)).toHaveText(['this one cannot be sent']);
+  await expect(page.locator('.send-error')).toHaveCount(0);
+  await expect(page.locator('.composer textarea')).toHaveValue('');
+  expect((await server.history(room)).map((m) => m.body)).toEqual(['this one cannot be sent']);
 });
 
 test('2. ten tabs of one browser all receive a message sent from another', async ({ server, openUser }) => {
@@ -55,7 +78,9 @@ test('3. history: the server render holds the last 50 in order; scrolling back r
   await expect(messageBodies(reader.page).first()).toHaveText('message 0');
 });
 
-test('4. messages survive a restart of the server and its NATS child', async ({ server, openUser }) => {
+test('4. messages survive a restart of the server and its NATS child', async ({ server, openUser, problems }) => {
+  // The open tab tries to reconnect while the server is down.
+  problems.allowed.push(/WebSocket connection to .* failed/);
   const room = uniqueRoom('durable');
   const { page } = await openUser();
   await openRoom(page, server, room);

@@ -546,3 +546,35 @@ async fn the_no_javascript_form_posts_and_returns_to_the_room() {
     );
     assert_eq!(server.history("forms", "").await.len(), 1);
 }
+
+#[test]
+fn a_missing_or_too_old_nats_server_is_a_clear_error() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |bin: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("NATS_SERVER_BIN", bin)
+            .env("CHAT_DATA_DIR", data.path())
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+            .env_remove("NATS_URL")
+            .output()
+            .unwrap()
+    };
+    let missing = run(&data.path().join("no-such-nats-server"));
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        stderr.contains("scripts/setup") && stderr.contains("NATS_SERVER_BIN"),
+        "{stderr}"
+    );
+
+    let old = data.path().join("old-nats-server");
+    std::fs::write(&old, "#!/bin/sh\necho 'nats-server: v2.9.10'\n").unwrap();
+    std::fs::set_permissions(&old, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let too_old = run(&old);
+    assert!(!too_old.status.success());
+    let stderr = String::from_utf8_lossy(&too_old.stderr);
+    assert!(
+        stderr.contains("2.9.10") && stderr.contains("too old") && stderr.contains("scripts/setup"),
+        "{stderr}"
+    );
+}

@@ -76,9 +76,18 @@ impl NatsServer {
     pub fn start() -> Self {
         let store = tempfile::tempdir().unwrap();
         let port = free_port();
+        let child = Self::spawn(port, store.path());
+        Self {
+            child,
+            port,
+            _store: store,
+        }
+    }
+
+    fn spawn(port: u16, store: &Path) -> Child {
         let child = Command::new(nats_server_bin())
             .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
-            .arg(store.path())
+            .arg(store)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -88,11 +97,17 @@ impl NatsServer {
             assert!(Instant::now() < deadline, "nats-server did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Self {
-            child,
-            port,
-            _store: store,
-        }
+        child
+    }
+
+    pub fn kill(&mut self) {
+        kill(self.child.id() as i32, SIGKILL);
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same port and store after `kill`.
+    pub fn revive(&mut self) {
+        self.child = Self::spawn(self.port, self._store.path());
     }
 
     pub fn url(&self) -> String {
@@ -330,4 +345,238 @@ pub fn bodies(messages: &[Value]) -> Vec<String> {
         .iter()
         .map(|m| m["body"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// A 3-node (or n-node) NATS cluster with JetStream on loopback.
+pub struct NatsCluster {
+    nodes: Vec<ClusterNode>,
+    dir: tempfile::TempDir,
+}
+
+struct ClusterNode {
+    child: Option<Child>,
+    client_port: u16,
+    config: PathBuf,
+}
+
+impl NatsCluster {
+    pub fn start(size: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let client_ports: Vec<u16> = (0..size).map(|_| free_port()).collect();
+        let route_ports: Vec<u16> = (0..size).map(|_| free_port()).collect();
+        let routes: Vec<String> = route_ports
+            .iter()
+            .map(|p| format!("\"nats-route://127.0.0.1:{p}\""))
+            .collect();
+        let mut nodes = Vec::new();
+        for i in 0..size {
+            let config = dir.path().join(format!("n{i}.conf"));
+            let store = dir.path().join(format!("n{i}"));
+            std::fs::write(
+                &config,
+                format!(
+                    "server_name: n{i}\nlisten: 127.0.0.1:{}\njetstream {{ store_dir: \"{}\" }}\ncluster {{\n  name: chat-test\n  listen: 127.0.0.1:{}\n  routes: [{}]\n}}\n",
+                    client_ports[i],
+                    store.display(),
+                    route_ports[i],
+                    routes.join(", ")
+                ),
+            )
+            .unwrap();
+            nodes.push(ClusterNode {
+                child: None,
+                client_port: client_ports[i],
+                config,
+            });
+        }
+        let mut cluster = Self { nodes, dir };
+        for i in 0..size {
+            cluster.spawn(i);
+        }
+        cluster
+    }
+
+    fn spawn(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        node.child = Some(
+            Command::new(nats_server_bin())
+                .arg("-c")
+                .arg(&node.config)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start a cluster node"),
+        );
+        let deadline = Instant::now() + WAIT;
+        while std::net::TcpStream::connect(("127.0.0.1", node.client_port)).is_err() {
+            assert!(Instant::now() < deadline, "cluster node {i} did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Seed URLs for `NATS_URL`.
+    pub fn urls(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|n| format!("nats://127.0.0.1:{}", n.client_port))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].child.take() {
+            kill(child.id() as i32, SIGKILL);
+            let _ = child.wait();
+        }
+    }
+
+    pub fn restart(&mut self, i: usize) {
+        self.kill(i);
+        self.spawn(i);
+    }
+
+    pub fn store_root(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill(i);
+        }
+    }
+}
+
+/// A client that reads a room's live socket and, like the browser, resumes
+/// with `after=<last seq>` when the socket drops, on whichever server the
+/// `endpoints` list offers next. It records every frame it receives.
+pub struct ResilientTab {
+    pub received: std::sync::Arc<std::sync::Mutex<Vec<u64>>>,
+    pub reconnects: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ResilientTab {
+    pub fn open(endpoints: Vec<String>, room: &str, after: u64) -> Self {
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let reconnects = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (got, count) = (received.clone(), reconnects.clone());
+        let room = room.to_owned();
+        let task = tokio::spawn(async move {
+            let mut last = after;
+            let mut attempt = 0usize;
+            loop {
+                let base = &endpoints[attempt % endpoints.len()];
+                attempt += 1;
+                let base = base.replacen("http://", "ws://", 1);
+                let url = format!("{base}/api/rooms/{room}/live?after={last}");
+                let Ok((mut socket, _)) = tokio_tungstenite::connect_async(&url).await else {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                };
+                if attempt > 1 {
+                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                while let Some(Ok(frame)) = socket.next().await {
+                    match frame {
+                        WsMessage::Text(text) => {
+                            let seq = serde_json::from_str::<Value>(&text).unwrap()["seq"]
+                                .as_u64()
+                                .unwrap();
+                            last = seq;
+                            got.lock().unwrap().push(seq);
+                        }
+                        WsMessage::Ping(data) => {
+                            let _ = socket.send(WsMessage::Pong(data)).await;
+                        }
+                        WsMessage::Close(_) => break,
+                        _ => {}
+                    }
+                }
+            }
+        });
+        Self {
+            received,
+            reconnects,
+            task,
+        }
+    }
+
+    /// Waits until every one of `expected` arrived (or the time is up) and
+    /// returns what arrived.
+    pub async fn wait_for(&self, expected: &[u64], wait: Duration) -> Vec<u64> {
+        let want: std::collections::HashSet<u64> = expected.iter().copied().collect();
+        let deadline = Instant::now() + wait;
+        loop {
+            let got = self.received.lock().unwrap().clone();
+            let have: std::collections::HashSet<u64> = got.iter().copied().collect();
+            if want.is_subset(&have) || Instant::now() > deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for ResilientTab {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Posts one message, retrying with the same id through the given servers
+/// until it is acknowledged or `patience` runs out. Returns the stored seq
+/// when acked. A retry can never store the message twice.
+pub async fn send_until_acked(
+    http: &reqwest::Client,
+    endpoints: &[String],
+    room: &str,
+    id: &str,
+    patience: Duration,
+) -> Option<u64> {
+    let deadline = Instant::now() + patience;
+    let mut attempt = 0usize;
+    while Instant::now() < deadline {
+        let base = &endpoints[attempt % endpoints.len()];
+        attempt += 1;
+        let response = http
+            .post(format!("{base}/api/rooms/{room}/messages"))
+            .json(&json!({"id": id, "from": "fault", "body": id}))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await;
+        if let Ok(r) = response
+            && r.status() == 201
+        {
+            return r.json::<Value>().await.ok()?["seq"].as_u64();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    None
+}
+
+/// Every message of a room, oldest first, by paging back through the API.
+pub async fn full_history(server: &ChatServer, room: &str) -> Vec<Value> {
+    let mut all = server.history(room, "?limit=200").await;
+    while let Some(first) = all.first().map(|m| m["seq"].as_u64().unwrap()) {
+        let page = server
+            .history(room, &format!("?limit=200&before={first}"))
+            .await;
+        if page.is_empty() {
+            break;
+        }
+        all.splice(0..0, page);
+    }
+    all
+}
+
+/// Resident memory of a process, in KiB.
+pub fn rss_kib(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
 }
