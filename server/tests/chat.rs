@@ -134,19 +134,9 @@ async fn bad_input_is_rejected_with_a_clear_error_and_stores_nothing() {
                 .contains("invalid room name"),
             "{body}"
         );
-        let r = server
-            .http
-            .get(server.url(&format!("/api/rooms/{room}/messages")))
-            .send()
-            .await
-            .unwrap();
+        let r = server.get(&format!("/api/rooms/{room}/messages")).await;
         assert_eq!(r.status(), 400, "history of room {room}");
-        let r = server
-            .http
-            .get(server.url(&format!("/api/rooms/{room}/live")))
-            .send()
-            .await
-            .unwrap();
+        let r = server.get(&format!("/api/rooms/{room}/live")).await;
         assert_eq!(r.status(), 400, "live of room {room}");
     }
     let cases: Vec<(Value, &str)> = vec![
@@ -226,25 +216,12 @@ async fn bad_input_is_rejected_with_a_clear_error_and_stores_nothing() {
         .unwrap();
     assert_eq!(r.status(), 413);
     for query in ["?limit=0", "?limit=201", "?limit=abc", "?before=0"] {
-        let r = server
-            .http
-            .get(server.url(&format!("/api/rooms/ok/messages{query}")))
-            .send()
-            .await
-            .unwrap();
+        let r = server.get(&format!("/api/rooms/ok/messages{query}")).await;
         assert_eq!(r.status(), 400, "{query}");
         assert!(r.json::<Value>().await.unwrap()["error"].is_string());
     }
     // Nothing at all was stored.
-    let rooms: Value = server
-        .http
-        .get(server.url("/api/rooms"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rooms = server.rooms().await;
     assert_eq!(rooms, json!([]));
 }
 
@@ -283,15 +260,7 @@ async fn history_pages_back_by_sequence_to_the_start() {
     }
     assert_eq!(collected, sent);
 
-    let rooms: Value = server
-        .http
-        .get(server.url("/api/rooms"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rooms = server.rooms().await;
     let paged = rooms
         .as_array()
         .unwrap()
@@ -372,12 +341,7 @@ async fn a_killed_nats_child_is_restarted_and_chat_resumes() {
         "the open tab sees the message sent after recovery"
     );
     assert_eq!(server.history("phoenix", "").await, vec![before, after]);
-    let health = server
-        .http
-        .get(server.url("/healthz"))
-        .send()
-        .await
-        .unwrap();
+    let health = server.get("/healthz").await;
     assert_eq!(health.status(), 200);
 }
 
@@ -457,12 +421,7 @@ async fn the_room_page_is_server_rendered_and_bad_rooms_get_a_400_page() {
             )
             .await;
     }
-    let page = server
-        .http
-        .get(server.url("/r/render"))
-        .send()
-        .await
-        .unwrap();
+    let page = server.get("/r/render").await;
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(!html.contains("line-04 "), "only the last 50");
@@ -477,31 +436,13 @@ async fn the_room_page_is_server_rendered_and_bad_rooms_get_a_400_page() {
     assert!(!html.contains("<script>x</script>"));
 
     for bad in ["a.b", "*", "%3E", &"x".repeat(200)] {
-        let r = server
-            .http
-            .get(server.url(&format!("/r/{bad}")))
-            .send()
-            .await
-            .unwrap();
+        let r = server.get(&format!("/r/{bad}")).await;
         assert_eq!(r.status(), 400, "{bad}");
         assert!(r.text().await.unwrap().contains("Invalid room name"));
     }
-    let lobby = server
-        .http
-        .get(server.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let lobby = server.get("/").await.text().await.unwrap();
     assert!(lobby.contains("#general") && lobby.contains("#render"));
-    let go = server
-        .http
-        .get(server.url("/go?room=a.b"))
-        .send()
-        .await
-        .unwrap();
+    let go = server.get("/go?room=a.b").await;
     assert_eq!(go.headers()["location"], "/r/a%2Eb");
 }
 

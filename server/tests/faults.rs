@@ -125,6 +125,33 @@ async fn steady_sends(
     (acked, slowest)
 }
 
+/// `count` resilient tabs on the room, each trying the endpoints in turn
+/// from a different start (as behind a load balancer).
+fn open_tabs(endpoints: &[String], room: &str, count: usize) -> Vec<(String, ResilientTab)> {
+    (0..count)
+        .map(|i| {
+            let mut mine = endpoints.to_vec();
+            mine.rotate_left(i % endpoints.len());
+            (format!("tab{i}"), ResilientTab::open(mine, room, 0))
+        })
+        .collect()
+}
+
+/// What each tab received once it has every acked message (or 30 s passed).
+async fn received<'a>(
+    tabs: &'a [(String, ResilientTab)],
+    acked: &[u64],
+) -> Vec<(&'a str, Vec<u64>)> {
+    let mut got = Vec::new();
+    for (name, tab) in tabs {
+        got.push((
+            name.as_str(),
+            tab.wait_for(acked, Duration::from_secs(30)).await,
+        ));
+    }
+    got
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cluster_node_killed_during_steady_sends_loses_nothing() {
     let mut cluster = NatsCluster::start(3);
@@ -139,16 +166,7 @@ async fn a_cluster_node_killed_during_steady_sends_loses_nothing() {
     let b = ChatServer::start(db.path(), &envs).await;
     let endpoints = vec![a.url(""), b.url("")];
     let room = "cluster";
-    let tabs: Vec<(String, ResilientTab)> = (0..4)
-        .map(|i| {
-            let mut mine = endpoints.clone();
-            mine.rotate_left(i % 2);
-            (
-                format!("tab{i}@{}", if i % 2 == 0 { "A" } else { "B" }),
-                ResilientTab::open(mine, room, 0),
-            )
-        })
-        .collect();
+    let tabs = open_tabs(&endpoints, room, 4); // tab0, tab2 start on A; tab1, tab3 on B
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let tally_start = Instant::now();
@@ -165,13 +183,7 @@ async fn a_cluster_node_killed_during_steady_sends_loses_nothing() {
     cluster.restart(0);
     let (acked, slowest) = sends.await.unwrap();
 
-    let mut got = Vec::new();
-    for (name, tab) in &tabs {
-        got.push((
-            name.as_str(),
-            tab.wait_for(&acked, Duration::from_secs(30)).await,
-        ));
-    }
+    let got = received(&tabs, &acked).await;
     let history = full_history(&a, room).await;
     assert_eq!(
         seqs(&full_history(&b, room).await),
@@ -201,15 +213,8 @@ async fn a_web_instance_killed_during_sends_hands_its_tabs_to_the_other() {
     let b = ChatServer::start(db.path(), &[("NATS_URL", &url)]).await;
     let endpoints = vec![a.url(""), b.url("")];
     let room = "handover";
-    // Tabs start on A and fall back to B, as behind a load balancer.
-    let tabs: Vec<(String, ResilientTab)> = (0..3)
-        .map(|i| {
-            (
-                format!("tab{i}"),
-                ResilientTab::open(endpoints.clone(), room, 0),
-            )
-        })
-        .collect();
+    // tab0 and tab2 start on A, tab1 on B, as behind a load balancer.
+    let tabs = open_tabs(&endpoints, room, 3);
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let started = Instant::now();
@@ -224,16 +229,10 @@ async fn a_web_instance_killed_during_sends_hands_its_tabs_to_the_other() {
     a.kill_hard();
     let (acked, slowest) = sends.await.unwrap();
 
-    let mut got = Vec::new();
-    for (name, tab) in &tabs {
-        got.push((
-            name.as_str(),
-            tab.wait_for(&acked, Duration::from_secs(30)).await,
-        ));
-        assert!(
-            tab.reconnects.load(std::sync::atomic::Ordering::Relaxed) >= 1,
-            "{name} moved to B"
-        );
+    let got = received(&tabs, &acked).await;
+    for (name, tab) in tabs.iter().step_by(2) {
+        let moved = tab.reconnects.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(moved >= 1, "{name} was on A and must have moved to B");
     }
     Tally {
         name: "web-instance-killed",
@@ -255,14 +254,7 @@ async fn the_embedded_nats_child_killed_during_a_burst_loses_nothing() {
     let server = ChatServer::start(data.path(), &[("CHAT_MAX_MSGS_PER_ROOM", "100000")]).await;
     let endpoints = vec![server.url("")];
     let room = "embedded";
-    let tabs: Vec<(String, ResilientTab)> = (0..2)
-        .map(|i| {
-            (
-                format!("tab{i}"),
-                ResilientTab::open(endpoints.clone(), room, 0),
-            )
-        })
-        .collect();
+    let tabs = open_tabs(&endpoints, room, 2);
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let started = Instant::now();
@@ -284,13 +276,7 @@ async fn the_embedded_nats_child_killed_during_a_burst_loses_nothing() {
         "the supervisor started a new nats-server"
     );
 
-    let mut got = Vec::new();
-    for (name, tab) in &tabs {
-        got.push((
-            name.as_str(),
-            tab.wait_for(&acked, Duration::from_secs(30)).await,
-        ));
-    }
+    let got = received(&tabs, &acked).await;
     Tally {
         name: "embedded-nats-killed",
         sent: 600,
@@ -405,12 +391,7 @@ async fn while_nats_is_unreachable_sends_fail_fast_with_503_and_health_says_so()
 
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let health = server
-            .http
-            .get(server.url("/healthz"))
-            .send()
-            .await
-            .unwrap();
+        let health = server.get("/healthz").await;
         if health.status() == 503 {
             let body: serde_json::Value = health.json().await.unwrap();
             assert_eq!(body["status"], "degraded");

@@ -188,6 +188,14 @@ impl ChatServer {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn rooms(&self) -> Value {
+        self.get("/api/rooms").await.json().await.unwrap()
+    }
+
     pub fn ws_url(&self, path: &str) -> String {
         format!("ws://127.0.0.1:{}{path}", self.port)
     }
