@@ -55,6 +55,11 @@ struct Args {
     /// Give up waiting for deliveries after this long without progress.
     #[arg(long, default_value_t = 10)]
     quiet_seconds: u64,
+    /// Pin the servers under test (and the chat's NATS child) to these CPUs
+    /// with taskset, e.g. `0`; run the bench itself under `taskset -c 1` so
+    /// the load generator does not compete with the server.
+    #[arg(long)]
+    server_cpus: Option<String>,
     /// Extra environment for the chat server, e.g. CHAT_MAX_MSGS_PER_ROOM=1000.
     #[arg(long = "server-env", value_parser = parse_env)]
     server_env: Vec<(String, String)>,
@@ -90,14 +95,27 @@ struct Target {
 }
 
 impl Target {
-    async fn start(name: &'static str, binary: &Path, env: &[(String, String)]) -> Self {
+    async fn start(
+        name: &'static str,
+        binary: &Path,
+        env: &[(String, String)],
+        cpus: Option<&str>,
+    ) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
         let data = tempfile::tempdir().unwrap();
-        let mut command = Command::new(binary);
+        // taskset execs the binary, so the pid stays the server's.
+        let mut command = match cpus {
+            Some(cpus) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", cpus]).arg(binary);
+                c
+            }
+            None => Command::new(binary),
+        };
         command
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("CHAT_DATA_DIR", data.path())
@@ -495,11 +513,18 @@ async fn main() {
     raise_fd_limit();
     let mut results = Vec::new();
     if args.targets != Targets::Baseline {
-        let target = Target::start("chat", &args.server, &args.server_env).await;
+        let target = Target::start(
+            "chat",
+            &args.server,
+            &args.server_env,
+            args.server_cpus.as_deref(),
+        )
+        .await;
         results.push(run(&target, &args).await);
     }
     if args.targets != Targets::Chat {
-        let target = Target::start("baseline", &args.baseline, &[]).await;
+        let target =
+            Target::start("baseline", &args.baseline, &[], args.server_cpus.as_deref()).await;
         results.push(run(&target, &args).await);
     }
     for r in &results {
