@@ -282,6 +282,20 @@ async fn subscribe(
     Ok((stats, task))
 }
 
+/// Senders get a runtime (and OS thread) of their own: an ack must not be
+/// measured late because the bench was busy reading the subscribers' frames.
+fn sender_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("senders")
+            .enable_all()
+            .build()
+            .expect("the sender runtime starts")
+    })
+}
+
 fn percentiles(h: &Histogram<u64>) -> Value {
     if h.is_empty() {
         return json!(null);
@@ -356,7 +370,7 @@ async fn run(target: &Target, args: &Args) -> Value {
             args.messages,
             args.senders,
         );
-        senders.push(tokio::spawn(async move {
+        senders.push(sender_runtime().spawn(async move {
             let mut tick = (rate > 0.0).then(|| {
                 let mut t = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
                 t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

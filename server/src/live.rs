@@ -52,9 +52,13 @@ pub async fn live(
         .max_message_size(MAX_INCOMING)
         .max_frame_size(MAX_INCOMING)
         .on_upgrade(move |socket| async move {
-            if let Err(e) = relay(state, room.clone(), after, socket).await {
-                tracing::debug!(%room, error = %e, "live connection ended");
-            }
+            let fanout = state.fanout.clone();
+            let relayed = fanout.spawn(async move {
+                if let Err(e) = relay(state, room.clone(), after, socket).await {
+                    tracing::debug!(%room, error = %e, "live connection ended");
+                }
+            });
+            let _ = relayed.await;
         }))
 }
 

@@ -34,6 +34,8 @@ pub struct AppState {
     pub default_rooms: Arc<Vec<String>>,
     /// Turns true when the server stops, so open live sockets close.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Where live sockets run (see [`fanout_runtime`]).
+    pub fanout: tokio::runtime::Handle,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,6 +163,7 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         hub,
         default_rooms: Arc::new(settings.rooms.clone()),
         shutdown,
+        fanout: fanout_runtime(),
     };
     let app = router(state, settings.max_request_bytes);
 
@@ -179,6 +182,30 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         embedded.stop().await;
     }
     served.map_err(StartError::Serve)
+}
+
+/// Live sockets run on a thread of their own, so that writing one message
+/// to thousands of tabs does not queue the next send's HTTP response (and
+/// its JetStream ack) behind that work: the OS scheduler interleaves the
+/// two instead.
+fn fanout_runtime() -> tokio::runtime::Handle {
+    let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("fanout".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("the fan-out runtime starts");
+            handle_tx
+                .send(runtime.handle().clone())
+                .expect("main thread waits");
+            runtime.block_on(std::future::pending::<()>());
+        })
+        .expect("the fan-out thread starts");
+    handle_rx
+        .recv()
+        .expect("the fan-out runtime sends its handle")
 }
 
 fn router(state: AppState, max_request_bytes: usize) -> Router {
