@@ -2,22 +2,15 @@
 // that fail the test on any console error, page error or hydration warning.
 import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 
 const root = resolve(__dirname, '..', '..');
-// The server cargo-leptos built last (`build --release` in scripts/test,
-// a debug build under `cargo leptos end-to-end`): it matches target/site.
-const newestServer = (): string => {
-  const builds = ['release', 'debug']
-    .map((profile) => join(root, 'target', profile, 'server'))
-    .filter((path) => existsSync(path))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  return builds[0] ?? join(root, 'target', 'release', 'server');
-};
-const serverBin = process.env.CHAT_SERVER_BIN ?? newestServer();
+// The release build, as `scripts/test` and `cargo leptos end-to-end --release`
+// make it (target/site holds its WASM); CHAT_SERVER_BIN picks another.
+const serverBin = process.env.CHAT_SERVER_BIN ?? join(root, 'target', 'release', 'server');
 const siteRoot = process.env.LEPTOS_SITE_ROOT ?? join(root, 'target', 'site');
 
 async function freePort(): Promise<number> {
