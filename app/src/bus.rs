@@ -191,29 +191,38 @@ impl ChatBus {
         })
     }
 
-    /// The message stored at stream sequence `seq`.
-    pub async fn message_at(&self, seq: u64) -> Result<ChatMessage, BusError> {
-        let request = serde_json::json!({ "seq": seq });
+    /// One direct-get request (a single message); `None` when not found.
+    async fn direct_get(
+        &self,
+        request: serde_json::Value,
+    ) -> Result<Option<ChatMessage>, BusError> {
         let reply = self
             .client
             .request(direct_get_subject(), request.to_string().into())
             .await
             .map_err(unavailable)?;
-        decode_direct(&reply)?.ok_or_else(|| BusError::Unreadable {
-            seq,
-            reason: "not found".into(),
-        })
+        decode_direct(&reply)
+    }
+
+    /// The message stored at stream sequence `seq`.
+    pub async fn message_at(&self, seq: u64) -> Result<ChatMessage, BusError> {
+        self.direct_get(serde_json::json!({ "seq": seq }))
+            .await?
+            .ok_or_else(|| BusError::Unreadable {
+                seq,
+                reason: "not found".into(),
+            })
+    }
+
+    /// The newest message of `room`, if it has any.
+    pub async fn last_message(&self, room: &RoomName) -> Result<Option<ChatMessage>, BusError> {
+        self.direct_get(serde_json::json!({ "last_by_subj": room.subject() }))
+            .await
     }
 
     /// The newest sequence in `room`, 0 when it has no messages.
     pub async fn last_seq(&self, room: &RoomName) -> Result<u64, BusError> {
-        let request = serde_json::json!({ "last_by_subj": room.subject() });
-        let reply = self
-            .client
-            .request(direct_get_subject(), request.to_string().into())
-            .await
-            .map_err(unavailable)?;
-        Ok(decode_direct(&reply)?.map_or(0, |m| m.seq))
+        Ok(self.last_message(room).await?.map_or(0, |m| m.seq))
     }
 
     /// Up to `max` messages of `room` with sequence > `after`, oldest first,
@@ -268,29 +277,6 @@ impl ChatBus {
             }
         }
         Ok(ReadBatch { messages, more })
-    }
-
-    /// Every message of `room` with sequence in `(after, until]`, oldest first.
-    pub async fn read_range(
-        &self,
-        room: &RoomName,
-        after: u64,
-        until: u64,
-    ) -> Result<Vec<ChatMessage>, BusError> {
-        let mut out = Vec::new();
-        let mut cursor = after;
-        while cursor < until {
-            let batch = self.read_after(room, cursor, READ_BATCH).await?;
-            let Some(last) = batch.messages.last().map(|m| m.seq) else {
-                break;
-            };
-            cursor = last;
-            out.extend(batch.messages.into_iter().take_while(|m| m.seq <= until));
-            if !batch.more {
-                break;
-            }
-        }
-        Ok(out)
     }
 
     /// The `limit` newest messages of `room` before sequence `before` (or the
@@ -367,13 +353,7 @@ impl ChatBus {
         }
         let mut rooms = Vec::with_capacity(counts.len());
         for (room, count) in counts {
-            let request = serde_json::json!({ "last_by_subj": room.subject() });
-            let reply = self
-                .client
-                .request(direct_get_subject(), request.to_string().into())
-                .await
-                .map_err(unavailable)?;
-            let last = decode_direct(&reply)?;
+            let last = self.last_message(&room).await?;
             rooms.push(RoomSummary {
                 name: room.to_string(),
                 last_seq: last.as_ref().map_or(0, |m| m.seq),

@@ -6,6 +6,7 @@ pub mod history;
 pub mod message;
 pub mod room;
 mod server_fns;
+pub mod url;
 
 #[cfg(feature = "ssr")]
 pub mod bus;

@@ -41,6 +41,7 @@ mod ssr {
     use super::ChatError;
     use crate::bus::{BusError, ChatBus, SendError};
     use crate::room::RoomName;
+    use crate::url::percent_encode;
     use leptos::prelude::*;
 
     pub fn bus() -> Result<ChatBus, ChatError> {
@@ -78,19 +79,8 @@ mod ssr {
             .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
             .unwrap_or(false);
         if plain_form {
-            let room = RoomName::parse(room)
-                .map(|r| r.to_string())
-                .unwrap_or_default();
-            let text: String = error
-                .to_string()
-                .bytes()
-                .map(|b| match b {
-                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
-                        (b as char).to_string()
-                    }
-                    _ => format!("%{b:02X}"),
-                })
-                .collect();
+            // An invalid room lands on the room page's own "invalid room name".
+            let (room, text) = (percent_encode(room), percent_encode(&error.to_string()));
             leptos_axum::redirect(&format!("/r/{room}?error={text}"));
         }
     }

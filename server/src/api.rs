@@ -188,14 +188,7 @@ pub struct GoQuery {
 /// sent on to the room page, which explains an invalid name.
 pub async fn go(Query(query): Query<GoQuery>) -> Response {
     let name = query.room.unwrap_or_default();
-    let encoded: String = name
-        .trim()
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
+    let encoded = app::url::percent_encode(name.trim());
     let target = if encoded.is_empty() {
         "/".to_string()
     } else {

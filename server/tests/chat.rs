@@ -486,6 +486,28 @@ async fn the_no_javascript_form_posts_and_returns_to_the_room() {
         "{location}"
     );
     assert_eq!(server.history("forms", "").await.len(), 1);
+
+    // A forged room lands on that room's "invalid room name" page.
+    let r = server
+        .http
+        .post(server.url("/fn/send_message"))
+        .header("accept", "text/html")
+        .header("referer", referer.clone())
+        .form(&[("room", "a.b"), ("id", "f3"), ("from", "x"), ("body", "hi")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 302);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/r/a%2Eb?error=invalid%20room%20name"),
+        "{location}"
+    );
+    assert_eq!(server.get(&location).await.status(), 400);
+    assert_eq!(
+        server.rooms().await,
+        json!([{"name": "forms", "last_seq": history[0]["seq"], "count": 1, "last_ts": history[0]["ts"]}])
+    );
 }
 
 #[test]
