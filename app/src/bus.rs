@@ -1,6 +1,8 @@
 //! The chat bus: storing messages in JetStream and reading them back by
 //! sequence. Everything that touches NATS for the chat goes through here.
 
+use crate::account::Appearance;
+use crate::accounts::Account;
 use crate::history::HistoryPage;
 use crate::message::{ChatMessage, MessageRuleError, checked_body, checked_id, checked_name};
 use crate::room::{ROOM_SUBJECT_PREFIX, RoomName, RoomSummary};
@@ -49,14 +51,44 @@ struct StoredMessage {
     from: String,
     body: String,
     ts: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    verified: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    emoji: Option<String>,
+}
+
+impl StoredMessage {
+    fn into_message(self, room: &str, seq: u64) -> ChatMessage {
+        ChatMessage {
+            seq,
+            id: self.id,
+            room: room.to_owned(),
+            from: self.from,
+            body: self.body,
+            ts: self.ts,
+            verified: self.verified,
+            color: self.color,
+            emoji: self.emoji,
+        }
+    }
 }
 
 /// A message that has not been stored yet.
 #[derive(Clone, Debug)]
 pub struct Draft<'a> {
     pub id: &'a str,
-    pub from: &'a str,
+    pub author: Author<'a>,
     pub body: &'a str,
+}
+
+/// Who a message is from: a logged-in account (name and looks set by the
+/// server) or a guest's self-chosen name.
+#[derive(Clone, Copy, Debug)]
+pub enum Author<'a> {
+    Account(&'a Account),
+    Guest(&'a str),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -151,13 +183,19 @@ impl ChatBus {
         draft: Draft<'_>,
     ) -> Result<ChatMessage, SendError> {
         let id = checked_id(draft.id)?;
-        let from = checked_name(draft.from)?;
+        let (from, verified, appearance) = match draft.author {
+            Author::Account(account) => (account.name.as_str(), true, account.appearance.clone()),
+            Author::Guest(name) => (checked_name(name)?, false, Appearance::default()),
+        };
         let body = checked_body(draft.body)?;
         let stored = StoredMessage {
             id: id.to_owned(),
             from: from.to_owned(),
             body: body.to_owned(),
             ts: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            verified,
+            color: appearance.color,
+            emoji: appearance.emoji,
         };
         // While NATS is unreachable the client would queue the publish and
         // the request would hang until the ack timeout: refuse at once.
@@ -181,14 +219,7 @@ impl ChatBus {
         if ack.duplicate {
             return Ok(self.message_at(ack.sequence).await?);
         }
-        Ok(ChatMessage {
-            seq: ack.sequence,
-            id: stored.id,
-            room: room.to_string(),
-            from: stored.from,
-            body: stored.body,
-            ts: stored.ts,
-        })
+        Ok(stored.into_message(room.as_str(), ack.sequence))
     }
 
     /// One direct-get request (a single message); `None` when not found.
@@ -428,12 +459,5 @@ fn decode_payload(room: &str, seq: u64, payload: &[u8]) -> Result<ChatMessage, B
             seq,
             reason: e.to_string(),
         })?;
-    Ok(ChatMessage {
-        seq,
-        id: stored.id,
-        room: room.to_owned(),
-        from: stored.from,
-        body: stored.body,
-        ts: stored.ts,
-    })
+    Ok(stored.into_message(room, seq))
 }

@@ -1,5 +1,7 @@
-//! The message composer: display name, draft, send.
+//! The message composer: display name (guests) or account, draft, send.
 
+use crate::account::Viewer;
+use crate::account_bar::login_href;
 use crate::message::{ChatMessage, DEFAULT_NAME, MAX_BODY_CHARS, MAX_NAME_CHARS};
 use crate::room::RoomName;
 use crate::{SendMessage, send_message};
@@ -14,7 +16,18 @@ pub fn Composer(
     next_id: String,
     on_sent: Callback<ChatMessage>,
     form_error: Option<String>,
+    viewer: Viewer,
 ) -> impl IntoView {
+    if !viewer.may_write() {
+        let login = login_href(&format!("/r/{room}"));
+        return view! {
+            <p class="composer login-to-write">
+                <a href=login rel="external">"Log in"</a>" to write in this room."
+            </p>
+        }
+        .into_any();
+    }
+    let account = viewer.account;
     let name = RwSignal::new(DEFAULT_NAME.to_string());
     let draft = RwSignal::new(String::new());
     let id = RwSignal::new(next_id.clone());
@@ -22,8 +35,9 @@ pub fn Composer(
     let error = RwSignal::new(form_error);
 
     // The saved name is only known in the browser: read it after hydration.
+    let guest = account.is_none();
     Effect::new(move |_| {
-        if let Some(saved) = saved_name() {
+        if guest && let Some(saved) = saved_name() {
             name.set(saved);
         }
     });
@@ -63,14 +77,25 @@ pub fn Composer(
             }>
             <input type="hidden" name="room" value=room.to_string() />
             <input type="hidden" name="id" value=next_id prop:value=move || id.get() />
-            <input class="name" name="from" aria-label="Your name" autocomplete="nickname"
-                maxlength=MAX_NAME_CHARS.to_string() required
-                value=DEFAULT_NAME prop:value=move || name.get()
-                on:input=move |ev| {
-                    let value = event_target_value(&ev);
-                    save_name(&value);
-                    name.set(value);
-                } />
+            {match account {
+                // The server sets an account's name; this one is only shown.
+                Some(account) => view! {
+                    <input type="hidden" name="from" value=account.clone() />
+                    <span class="name as-account" title="You write as your account">{account}</span>
+                }
+                .into_any(),
+                None => view! {
+                    <input class="name" name="from" aria-label="Your name" autocomplete="nickname"
+                        maxlength=MAX_NAME_CHARS.to_string() required
+                        value=DEFAULT_NAME prop:value=move || name.get()
+                        on:input=move |ev| {
+                            let value = event_target_value(&ev);
+                            save_name(&value);
+                            name.set(value);
+                        } />
+                }
+                .into_any(),
+            }}
             <textarea name="body" rows="1" aria-label="Message" required
                 placeholder=format!("Message #{room}") maxlength=MAX_BODY_CHARS.to_string()
                 prop:value=move || draft.get()
@@ -85,6 +110,7 @@ pub fn Composer(
         </form>
         {move || error.get().map(|e| view! { <p class="send-error error" role="alert">{e}</p> })}
     }
+    .into_any()
 }
 
 #[cfg(feature = "hydrate")]

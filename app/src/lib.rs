@@ -2,6 +2,7 @@
 //! shared by the server (feature `ssr`) and the browser (feature `hydrate`).
 #![recursion_limit = "256"]
 
+pub mod account;
 pub mod history;
 pub mod message;
 pub mod room;
@@ -9,14 +10,25 @@ mod server_fns;
 pub mod url;
 
 #[cfg(feature = "ssr")]
+pub mod access;
+#[cfg(feature = "ssr")]
+pub mod accounts;
+#[cfg(feature = "ssr")]
 pub mod bus;
+#[cfg(feature = "ssr")]
+pub mod limits;
+#[cfg(feature = "ssr")]
+pub mod session;
 
+mod account_bar;
 mod composer;
 #[cfg(feature = "hydrate")]
 mod live_feed;
 mod lobby;
+mod login_page;
 mod message_list;
 mod room_page;
+mod settings_page;
 
 pub use server_fns::*;
 
@@ -62,6 +74,10 @@ pub fn App() -> impl IntoView {
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
     provide_context(Hydrated(hydrated));
+    provide_context(account_bar::ViewerResource(Resource::new(
+        || (),
+        |_| load_viewer(),
+    )));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/chat.css" />
@@ -70,6 +86,9 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=lobby::Lobby ssr=SsrMode::Async />
                 <Route path=path!("/r/:room") view=room_page::RoomPage ssr=SsrMode::Async />
+                <Route path=path!("/login") view=login_page::LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/register") view=login_page::RegisterPage ssr=SsrMode::Async />
+                <Route path=path!("/settings") view=settings_page::SettingsPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

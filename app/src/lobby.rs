@@ -1,5 +1,6 @@
 //! `/`: the rooms with their last activity, and a form to open any room.
 
+use crate::account_bar::{AccountControl, FlashNotice};
 use crate::list_rooms;
 use crate::message_list::LocalTime;
 use leptos::prelude::*;
@@ -11,7 +12,9 @@ pub fn Lobby() -> impl IntoView {
         <main class="page lobby">
             <header class="topbar">
                 <h1>"Chat"</h1>
+                <AccountControl />
             </header>
+            <FlashNotice />
             <section class="lobby-body">
                 // A GET form: works the same with or without JavaScript.
                 <form class="open-room" method="get" action="/go">

@@ -18,6 +18,16 @@ pub struct ChatMessage {
     pub body: String,
     /// RFC 3339, set by the server when it accepted the message.
     pub ts: String,
+    /// True when `from` is a registered account's name, set by the server
+    /// for a logged-in sender; false for a guest's self-chosen name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verified: bool,
+    /// The account's name colour (`#rrggbb`), when it chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// The account's emoji, when it chose one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emoji: Option<String>,
 }
 
 /// Why a new message was refused; the text is shown to the user as is.

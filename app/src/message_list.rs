@@ -63,7 +63,7 @@ pub fn starts_group(previous: Option<&ChatMessage>, message: &ChatMessage) -> bo
     let Some(previous) = previous else {
         return true;
     };
-    if previous.from != message.from {
+    if previous.from != message.from || previous.verified != message.verified {
         return true;
     }
     match (seconds_of(&previous.ts), seconds_of(&message.ts)) {
@@ -79,12 +79,23 @@ pub fn MessageItem(message: ChatMessage, first_of_group: bool) -> impl IntoView 
     } else {
         "message"
     };
-    let hue = format!("--hue:{}", name_hue(&message.from));
+    // An account's chosen colour, else a colour derived from the name.
+    let style = match &message.color {
+        Some(color) => format!("--name-color:{color}"),
+        None => format!("--hue:{}", name_hue(&message.from)),
+    };
+    let (verified, emoji) = (message.verified, message.emoji.clone());
     view! {
-        <li class=class data-seq=message.seq.to_string() style=hue>
+        <li class=class data-seq=message.seq.to_string() style=style>
             {first_of_group.then(|| view! {
                 <div class="meta">
-                    <span class="from">{message.from.clone()}</span>
+                    <span class="from" class:verified=verified>
+                        {emoji.map(|e| view! { <span class="emoji">{e}" "</span> })}
+                        {message.from.clone()}
+                    </span>
+                    {verified.then(|| view! {
+                        <span class="badge" title="Registered account">"✓"</span>
+                    })}
                     <LocalTime ts=message.ts.clone() />
                 </div>
             })}
@@ -106,6 +117,9 @@ mod tests {
             from: from.into(),
             body: "b".into(),
             ts: ts.into(),
+            verified: false,
+            color: None,
+            emoji: None,
         }
     }
 

@@ -1,5 +1,7 @@
 //! `/r/{room}`: a room's history, its live feed and the composer.
 
+use crate::account::Viewer;
+use crate::account_bar::{AccountControl, FlashNotice, use_viewer};
 use crate::composer::Composer;
 use crate::history::merge;
 use crate::message::ChatMessage;
@@ -64,6 +66,7 @@ pub fn RoomPage() -> impl IntoView {
 fn Room(room: RoomName, form_error: Option<String>) -> impl IntoView {
     let name = room.to_string();
     let opening = Resource::new(move || name.clone(), open_room);
+    let viewer = use_viewer();
     let title = format!("#{room} · Chat");
     view! {
         <leptos_meta::Title text=title />
@@ -72,8 +75,9 @@ fn Room(room: RoomName, form_error: Option<String>) -> impl IntoView {
                 let room = room.clone();
                 let form_error = form_error.clone();
                 Suspend::new(async move {
+                    let viewer = viewer.await.unwrap_or_default();
                     match opening.await {
-                        Ok(opening) => view! { <Conversation room opening form_error /> }.into_any(),
+                        Ok(opening) => view! { <Conversation room opening form_error viewer /> }.into_any(),
                         Err(e) => view! {
                             <main class="page notice">
                                 <h1>"This room cannot be shown"</h1>
@@ -89,7 +93,12 @@ fn Room(room: RoomName, form_error: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn Conversation(room: RoomName, opening: RoomOpening, form_error: Option<String>) -> impl IntoView {
+fn Conversation(
+    room: RoomName,
+    opening: RoomOpening,
+    form_error: Option<String>,
+    viewer: Viewer,
+) -> impl IntoView {
     let messages = RwSignal::new(opening.page.messages);
     let has_older = RwSignal::new(opening.page.has_older);
     let loading_older = RwSignal::new(false);
@@ -213,7 +222,9 @@ fn Conversation(room: RoomName, opening: RoomOpening, form_error: Option<String>
                 <span class="live-state" data-state=move || live.get().key() role="status">
                     {move || live.get().label()}
                 </span>
+                <AccountControl />
             </header>
+            <FlashNotice />
             <div class="scroller" node_ref=scroller on:scroll=on_scroll>
                 <div class="timeline">
                     <div class="history-edge">
@@ -246,7 +257,7 @@ fn Conversation(room: RoomName, opening: RoomOpening, form_error: Option<String>
                     "New messages ↓"
                 </button>
             </Show>
-            <Composer room=room.clone() next_id=opening.next_id on_sent form_error />
+            <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer />
         </main>
     }
 }

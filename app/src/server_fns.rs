@@ -1,5 +1,7 @@
-//! Server functions the pages call: send a message, read history, list rooms.
+//! Server functions the pages call: send a message, read history, list
+//! rooms, and who is looking.
 
+use crate::account::{AccountSettings, Viewer};
 use crate::history::HistoryPage;
 use crate::message::ChatMessage;
 use crate::room::RoomSummary;
@@ -37,12 +39,86 @@ pub struct RoomOpening {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::ChatError;
+    use crate::access::{Access, Caller, SendRefusal};
+    use crate::accounts::AccountError;
     use crate::bus::{BusError, ChatBus, SendError};
+    use crate::limits::SenderKey;
     use crate::room::RoomName;
     use crate::url::percent_encode;
     use leptos::prelude::*;
+    use tower_sessions::Session;
+
+    pub fn access() -> Result<Access, ChatError> {
+        use_context::<Access>().ok_or_else(|| {
+            tracing::error!("Access missing from the server function context");
+            ChatError::Unavailable
+        })
+    }
+
+    fn request_parts() -> Option<http::request::Parts> {
+        use_context::<http::request::Parts>()
+    }
+
+    /// The browser session, when the session layer is in front.
+    pub fn session() -> Option<Session> {
+        request_parts()?.extensions.get::<Session>().cloned()
+    }
+
+    /// Who is calling, and what their messages are counted against.
+    pub async fn caller(access: &Access) -> Result<(Caller, SenderKey), ChatError> {
+        Ok(access
+            .session_caller(session().as_ref(), client_address())
+            .await?)
+    }
+
+    pub fn client_address() -> std::net::IpAddr {
+        request_parts()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|info| info.0.ip())
+            })
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    }
+
+    pub fn set_status(status: http::StatusCode) {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(status);
+        }
+    }
+
+    impl From<AccountError> for ChatError {
+        fn from(e: AccountError) -> Self {
+            if e.is_users_fault() {
+                ChatError::Rejected(e.to_string())
+            } else {
+                tracing::error!(error = %e, "account store error");
+                ChatError::Unavailable
+            }
+        }
+    }
+
+    impl From<SendRefusal> for ChatError {
+        fn from(e: SendRefusal) -> Self {
+            let status = match &e {
+                SendRefusal::LoginRequired => http::StatusCode::UNAUTHORIZED,
+                SendRefusal::NameTaken(_) => http::StatusCode::CONFLICT,
+                SendRefusal::TooFast(_) => http::StatusCode::TOO_MANY_REQUESTS,
+                SendRefusal::Send(SendError::Rejected(_)) => http::StatusCode::BAD_REQUEST,
+                SendRefusal::Send(SendError::Bus(_)) => http::StatusCode::SERVICE_UNAVAILABLE,
+                SendRefusal::Accounts(_) => http::StatusCode::SERVICE_UNAVAILABLE,
+            };
+            set_status(status);
+            match e {
+                SendRefusal::Send(e) => e.into(),
+                SendRefusal::Accounts(e) => e.into(),
+                other => ChatError::Rejected(other.to_string()),
+            }
+        }
+    }
 
     pub fn bus() -> Result<ChatBus, ChatError> {
         use_context::<ChatBus>().ok_or_else(|| {
@@ -93,15 +169,18 @@ pub async fn send_message(
     from: String,
     body: String,
 ) -> Result<ChatMessage, ChatError> {
-    use crate::bus::Draft;
+    use crate::access::Outgoing;
     let result: Result<ChatMessage, ChatError> = async {
         let room_name = ssr::room(&room)?;
-        let draft = Draft {
+        let access = ssr::access()?;
+        let (caller, sender) = ssr::caller(&access).await?;
+        let outgoing = Outgoing {
+            room: &room_name,
             id: &id,
             from: &from,
             body: &body,
         };
-        Ok(ssr::bus()?.publish(&room_name, draft).await?)
+        Ok(access.send(&ssr::bus()?, &caller, &sender, outgoing).await?)
     }
     .await;
     if let Err(e) = &result {
@@ -147,6 +226,44 @@ pub async fn list_rooms() -> Result<Vec<RoomSummary>, ChatError> {
         }
     }
     Ok(rooms)
+}
+
+/// Who is looking at the page; takes the session's flash message, which is
+/// therefore shown once.
+#[server(prefix = "/fn", endpoint = "viewer")]
+pub async fn load_viewer() -> Result<Viewer, ChatError> {
+    let access = ssr::access()?;
+    let mut viewer = Viewer {
+        require_login: access.require_login,
+        ..Viewer::default()
+    };
+    let Some(session) = ssr::session() else {
+        return Ok(viewer);
+    };
+    viewer.flash = crate::session::take_flash(&session).await;
+    if let Some(logged_in) = crate::session::logged_in(&session).await
+        && let Some(account) = access.accounts.by_id(logged_in.id).await?
+    {
+        viewer.account = Some(account.name);
+        viewer.appearance = account.appearance;
+    }
+    Ok(viewer)
+}
+
+/// The settings page's data; only for a logged-in session.
+#[server(prefix = "/fn", endpoint = "account_settings")]
+pub async fn load_account_settings() -> Result<AccountSettings, ChatError> {
+    let access = ssr::access()?;
+    let (caller, _) = ssr::caller(&access).await?;
+    let crate::access::Caller::Account(account) = caller else {
+        ssr::set_status(http::StatusCode::UNAUTHORIZED);
+        return Err(ChatError::Rejected("please log in first".into()));
+    };
+    Ok(AccountSettings {
+        tokens: access.accounts.tokens(account.id).await?,
+        account: account.name,
+        appearance: account.appearance,
+    })
 }
 
 /// Rooms the lobby lists even before anyone has written in them.

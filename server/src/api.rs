@@ -1,16 +1,21 @@
 //! The public JSON API for bots, CLI clients and load tests (docs/API.md).
 
 use crate::AppState;
-use app::bus::{BusError, Draft, SendError};
+use app::access::{Outgoing, SendRefusal};
+use app::accounts::AccountError;
+use app::bus::{BusError, SendError};
+use app::limits::RetryAfter;
 use app::history::{MAX_PAGE_SIZE, PAGE_SIZE};
 use app::message::ChatMessage;
 use app::room::{InvalidRoomName, RoomName, RoomSummary};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use tower_sessions::Session;
 
 /// Every API error: a status and `{"error": "..."}`. Internal causes are
 /// logged here and never shown to the client.
@@ -22,6 +27,10 @@ pub enum ApiError {
     Rejected { status: StatusCode, message: String },
     #[error("the chat store is unavailable, please retry")]
     Unavailable(#[source] BusError),
+    #[error("the account store is unavailable, please retry")]
+    AccountsUnavailable(#[source] AccountError),
+    #[error("too many messages; try again in {} s", .0.seconds())]
+    TooFast(RetryAfter),
 }
 
 impl IntoResponse for ApiError {
@@ -33,14 +42,30 @@ impl IntoResponse for ApiError {
                 tracing::warn!(error = %source, "API request failed");
                 StatusCode::SERVICE_UNAVAILABLE
             }
+            ApiError::AccountsUnavailable(source) => {
+                tracing::error!(error = %source, "API request failed");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            ApiError::TooFast(_) => StatusCode::TOO_MANY_REQUESTS,
         };
-        (
-            status,
-            Json(ErrorBody {
-                error: self.to_string(),
-            }),
-        )
-            .into_response()
+        let body = Json(ErrorBody {
+            error: self.to_string(),
+        });
+        match self {
+            ApiError::TooFast(retry) => (
+                status,
+                [(header::RETRY_AFTER, retry.seconds().to_string())],
+                body,
+            )
+                .into_response(),
+            ApiError::Rejected { status, .. } if status == StatusCode::UNAUTHORIZED => (
+                status,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                body,
+            )
+                .into_response(),
+            _ => (status, body).into_response(),
+        }
     }
 }
 
@@ -66,6 +91,32 @@ impl From<SendError> for ApiError {
         match e {
             SendError::Rejected(rule) => ApiError::BadRequest(rule.to_string()),
             SendError::Bus(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        if e.is_users_fault() {
+            ApiError::BadRequest(e.to_string())
+        } else {
+            ApiError::AccountsUnavailable(e)
+        }
+    }
+}
+
+impl From<SendRefusal> for ApiError {
+    fn from(e: SendRefusal) -> Self {
+        let rejected = |status| ApiError::Rejected {
+            status,
+            message: e.to_string(),
+        };
+        match e {
+            SendRefusal::LoginRequired => rejected(StatusCode::UNAUTHORIZED),
+            SendRefusal::NameTaken(_) => rejected(StatusCode::CONFLICT),
+            SendRefusal::TooFast(retry) => ApiError::TooFast(retry),
+            SendRefusal::Send(e) => e.into(),
+            SendRefusal::Accounts(e) => e.into(),
         }
     }
 }
@@ -131,26 +182,62 @@ pub async fn messages(
 #[derive(Deserialize)]
 pub struct NewMessage {
     id: String,
+    /// A guest's display name; ignored when the caller is an account.
+    #[serde(default)]
     from: String,
     body: String,
 }
 
 /// `POST /api/rooms/{room}/messages`: 201 with the stored message, also
-/// for a retry of the same `id`, which stores nothing new.
+/// for a retry of the same `id`, which stores nothing new. With
+/// `Authorization: Bearer <token>` (or a logged-in session cookie) it posts
+/// as that account.
 pub async fn post_message(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
     Path(room): Path<String>,
     body: Result<Json<NewMessage>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
     let room = RoomName::parse(&room)?;
     let Json(new) = body?;
-    let draft = Draft {
+    let access = &state.access;
+    let (caller, sender) = match bearer_token(&headers)? {
+        Some(secret) => access
+            .token_caller(secret)
+            .await?
+            .ok_or_else(|| ApiError::Rejected {
+                status: StatusCode::UNAUTHORIZED,
+                message: "invalid or revoked API token".into(),
+            })?,
+        None => access.session_caller(Some(&session), peer.ip()).await?,
+    };
+    let outgoing = Outgoing {
+        room: &room,
         id: &new.id,
         from: &new.from,
         body: &new.body,
     };
-    let stored = state.bus.publish(&room, draft).await?;
+    let stored = access.send(&state.bus, &caller, &sender, outgoing).await?;
     Ok((StatusCode::CREATED, Json(stored)))
+}
+
+/// The secret of `Authorization: Bearer <token>`; any other scheme is an
+/// error rather than a silent guest post.
+fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|token| Some(token.trim()))
+        .ok_or_else(|| ApiError::Rejected {
+            status: StatusCode::UNAUTHORIZED,
+            message: "Authorization must be 'Bearer <token>'".into(),
+        })
 }
 
 #[derive(Serialize)]

@@ -1,13 +1,21 @@
 //! The chat server: starts (or connects to) NATS, ensures the `CHAT`
 //! stream, and serves the Leptos app, the JSON API and the live sockets.
 
+mod account_forms;
 mod api;
+mod auth;
 mod embedded_nats;
+mod guard;
 mod hub;
 mod live;
+mod origin;
+mod sessions;
 mod settings;
 
+use app::access::Access;
+use app::accounts::Accounts;
 use app::bus::{ChatBus, StreamSettings};
+use app::limits::Limits;
 use app::{App, DefaultRooms, shell};
 use axum::Router;
 use axum::body::Body;
@@ -36,6 +44,8 @@ pub struct AppState {
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     /// Where live sockets run (see [`fanout_runtime`]).
     pub fanout: tokio::runtime::Handle,
+    /// Accounts, rate limits and who may write.
+    pub access: Access,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +58,13 @@ enum StartError {
         "NATS at {url} is version {version}; the chat needs nats-server >= 2.11 (JetStream batched direct get)"
     )]
     NatsTooOld { url: String, version: String },
+    #[error("cannot open the account database {path}: {source}")]
+    Accounts {
+        path: PathBuf,
+        source: app::accounts::AccountError,
+    },
+    #[error("cannot set up the session table: {0}")]
+    Sessions(sqlx::Error),
     #[error("cannot set up the CHAT stream: {0}")]
     Stream(#[from] app::bus::BusError),
     #[error("invalid default room in CHAT_ROOMS: {0}")]
@@ -154,6 +171,33 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         });
     }
 
+    let db_path = settings.db_path();
+    let accounts = Accounts::open(&db_path)
+        .await
+        .map_err(|source| StartError::Accounts {
+            path: db_path.clone(),
+            source,
+        })?;
+    let sessions = sessions::layer(&accounts, &settings)
+        .await
+        .map_err(StartError::Sessions)?;
+    let limits = Arc::new(Limits::new(settings.send_rate, settings.send_burst));
+    {
+        let limits = Arc::clone(&limits);
+        tokio::spawn(async move {
+            let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                limits.forget_idle();
+            }
+        });
+    }
+    let access = Access {
+        accounts,
+        limits,
+        require_login: settings.require_login,
+    };
+
     let leptos_options = leptos_options(&settings);
     let addr = leptos_options.site_addr;
     let (stopping, shutdown) = tokio::sync::watch::channel(false);
@@ -164,14 +208,25 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         default_rooms: Arc::new(settings.rooms.clone()),
         shutdown,
         fanout: fanout_runtime(),
+        access,
     };
-    let app = router(state, settings.max_request_bytes);
+    let allowed_origins = origin::AllowedOrigins(Arc::new(settings.allowed_origins.clone()));
+    let app = router(state, settings.max_request_bytes)
+        .layer(axum::middleware::from_fn(guard::require_login))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            allowed_origins,
+            origin::refuse_cross_site,
+        ));
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|source| StartError::Listen { addr, source })?;
     tracing::info!("chat listening on http://{addr}");
-    let served = axum::serve(listener, app)
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
             let _ = stopping.send(true);
@@ -241,6 +296,16 @@ fn router(state: AppState, max_request_bytes: usize) -> Router {
         .route("/healthz", get(api::healthz))
         .route("/go", get(api::go))
         .route("/fn/{*name}", post(server_fn).get(server_fn))
+        .route("/login", post(auth::login))
+        .route("/register", post(auth::register))
+        .route("/logout", post(auth::logout))
+        .route("/settings/appearance", post(account_forms::appearance))
+        .route("/settings/password", post(account_forms::password))
+        .route("/settings/tokens", post(account_forms::create_token))
+        .route(
+            "/settings/tokens/{id}/revoke",
+            post(account_forms::revoke_token),
+        )
         .leptos_routes_with_context(&state, routes, context, render_shell)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(DefaultBodyLimit::max(max_request_bytes))
@@ -249,6 +314,7 @@ fn router(state: AppState, max_request_bytes: usize) -> Router {
 
 fn provide_app_context(state: &AppState) {
     provide_context(state.bus.clone());
+    provide_context(state.access.clone());
     provide_context(DefaultRooms(state.default_rooms.as_ref().clone()));
 }
 

@@ -53,6 +53,44 @@ pub struct Settings {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "CHAT_MAX_REQUEST_BYTES", default_value_t = 64 * 1024)]
     pub max_request_bytes: usize,
+
+    /// The SQLite file for accounts and sessions. Default: `<data dir>/app.db`.
+    #[arg(long, env = "CHAT_DB")]
+    pub db: Option<PathBuf>,
+
+    /// Guests may read rooms but not write in them.
+    #[arg(long, env = "CHAT_REQUIRE_LOGIN")]
+    pub require_login: bool,
+
+    /// Send the session cookie only over HTTPS (turn on behind TLS).
+    #[arg(long, env = "CHAT_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// How long a session lasts after its last change (login, settings), e.g. `24h`.
+    #[arg(long, env = "CHAT_SESSION_TTL", default_value = "24h", value_parser = parse_duration)]
+    pub session_ttl: Duration,
+
+    /// Messages per second one sender (session, API token, or guest address)
+    /// may post; 0 turns the limit off.
+    #[arg(long, env = "CHAT_SEND_RATE", default_value_t = 10)]
+    pub send_rate: u32,
+
+    /// Messages a sender may post at once before the rate applies.
+    #[arg(long, env = "CHAT_SEND_BURST", default_value_t = 20)]
+    pub send_burst: u32,
+
+    /// Other origins (e.g. `https://chat.example.com` behind a proxy that
+    /// rewrites Host) whose POSTs are accepted; comma-separated.
+    #[arg(long, env = "CHAT_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+}
+
+impl Settings {
+    pub fn db_path(&self) -> PathBuf {
+        self.db
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("app.db"))
+    }
 }
 
 /// `90s`, `30m`, `24h`, `7d`, or plain seconds.

@@ -1,0 +1,151 @@
+//! Rate limits against abuse: login attempts per account and per client
+//! address, and messages per sender.
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// Guessing one account's password: 5 tries, then one every 12 s.
+const LOGIN_PER_ACCOUNT_BURST: u32 = 5;
+const LOGIN_PER_ACCOUNT_PERIOD: Duration = Duration::from_secs(12);
+/// Trying many accounts from one address: 20 tries, then one every 3 s.
+const LOGIN_PER_ADDRESS_BURST: u32 = 20;
+const LOGIN_PER_ADDRESS_PERIOD: Duration = Duration::from_secs(3);
+
+/// How long to wait before the next attempt may succeed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryAfter(pub Duration);
+
+impl RetryAfter {
+    /// Whole seconds, rounded up, for `Retry-After` and for people.
+    pub fn seconds(self) -> u64 {
+        self.0.as_secs() + u64::from(self.0.subsec_nanos() > 0)
+    }
+}
+
+/// Who a message is counted against.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SenderKey {
+    Session(String),
+    /// A logged-in session before its id is saved.
+    Account(i64),
+    Token(i64),
+    /// A guest without a session: counted by client address.
+    Address(IpAddr),
+}
+
+pub struct Limits {
+    login_per_account: DefaultKeyedRateLimiter<String>,
+    login_per_address: DefaultKeyedRateLimiter<IpAddr>,
+    /// `None`: sending is not limited (`CHAT_SEND_RATE=0`).
+    sends: Option<DefaultKeyedRateLimiter<SenderKey>>,
+}
+
+impl Limits {
+    /// `send_rate` messages per second per sender with bursts of
+    /// `send_burst`; a rate of 0 turns the send limit off.
+    pub fn new(send_rate: u32, send_burst: u32) -> Self {
+        let sends = NonZeroU32::new(send_rate).map(|rate| {
+            let burst = NonZeroU32::new(send_burst.max(send_rate)).unwrap_or(rate);
+            RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
+        });
+        Self {
+            login_per_account: RateLimiter::keyed(quota(
+                LOGIN_PER_ACCOUNT_PERIOD,
+                LOGIN_PER_ACCOUNT_BURST,
+            )),
+            login_per_address: RateLimiter::keyed(quota(
+                LOGIN_PER_ADDRESS_PERIOD,
+                LOGIN_PER_ADDRESS_BURST,
+            )),
+            sends,
+        }
+    }
+
+    /// Counts a login attempt for the name (case-insensitive) and address.
+    pub fn login_attempt(&self, name: &str, address: IpAddr) -> Result<(), RetryAfter> {
+        check(&self.login_per_address, &address)?;
+        check(&self.login_per_account, &name.trim().to_ascii_lowercase())
+    }
+
+    pub fn send(&self, sender: &SenderKey) -> Result<(), RetryAfter> {
+        match &self.sends {
+            Some(sends) => check(sends, sender),
+            None => Ok(()),
+        }
+    }
+
+    /// Forgets keys whose buckets are full again, so the maps stay small.
+    pub fn forget_idle(&self) {
+        self.login_per_account.retain_recent();
+        self.login_per_address.retain_recent();
+        if let Some(sends) = &self.sends {
+            sends.retain_recent();
+        }
+    }
+}
+
+fn quota(period: Duration, burst: u32) -> Quota {
+    Quota::with_period(period)
+        .expect("a non-zero period")
+        .allow_burst(NonZeroU32::new(burst).expect("a non-zero burst"))
+}
+
+fn check<K>(limiter: &DefaultKeyedRateLimiter<K>, key: &K) -> Result<(), RetryAfter>
+where
+    K: Clone + Eq + std::hash::Hash,
+{
+    limiter
+        .check_key(key)
+        .map_err(|not_until| RetryAfter(not_until.wait_time_from(DefaultClock::default().now())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sends_are_limited_per_sender_after_the_burst() {
+        let limits = Limits::new(10, 20);
+        let alice = SenderKey::Session("a".into());
+        let bob = SenderKey::Session("b".into());
+        for _ in 0..20 {
+            assert_eq!(limits.send(&alice), Ok(()));
+        }
+        let wait = limits.send(&alice).unwrap_err();
+        assert!(wait.0 > Duration::ZERO && wait.0 <= Duration::from_millis(100));
+        assert_eq!(wait.seconds(), 1);
+        assert_eq!(limits.send(&bob), Ok(()));
+    }
+
+    #[test]
+    fn a_zero_rate_turns_the_send_limit_off() {
+        let limits = Limits::new(0, 0);
+        let key = SenderKey::Token(1);
+        for _ in 0..1000 {
+            assert_eq!(limits.send(&key), Ok(()));
+        }
+    }
+
+    #[test]
+    fn logins_are_limited_per_account_and_per_address() {
+        let limits = Limits::new(10, 20);
+        let here: IpAddr = [127, 0, 0, 1].into();
+        let there: IpAddr = [10, 0, 0, 2].into();
+        for _ in 0..5 {
+            assert_eq!(limits.login_attempt("Alice", here), Ok(()));
+        }
+        // The same account from elsewhere, and in other letter case.
+        let wait = limits.login_attempt("alice", there).unwrap_err();
+        assert!(wait.seconds() >= 1 && wait.seconds() <= 12);
+        // Another account from the first address still works...
+        assert_eq!(limits.login_attempt("bob", here), Ok(()));
+        // ...until the address has used its 20.
+        for i in 0..14 {
+            assert_eq!(limits.login_attempt(&format!("user{i}"), here), Ok(()));
+        }
+        assert!(limits.login_attempt("carol", here).is_err());
+    }
+}

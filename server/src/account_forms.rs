@@ -1,0 +1,161 @@
+//! The settings page's forms: appearance, password, API tokens. All sit
+//! under `/settings`, behind the login guard.
+
+use crate::AppState;
+use crate::auth::{bad_form, see_other, unavailable};
+use app::accounts::AccountError;
+use app::session::{logged_in, renew_id, set_flash};
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+const SETTINGS: &str = "/settings";
+
+#[derive(Deserialize)]
+pub struct AppearanceForm {
+    #[serde(default)]
+    color: String,
+    /// The colour picker always sends a colour; this box says whether to use it.
+    #[serde(default)]
+    use_color: Option<String>,
+    #[serde(default)]
+    emoji: String,
+}
+
+/// `POST /settings/appearance`
+pub async fn appearance(
+    State(state): State<AppState>,
+    session: Session,
+    form: Result<Form<AppearanceForm>, FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(e) => return bad_form(e),
+    };
+    let Some(account) = logged_in(&session).await else {
+        return see_other("/login");
+    };
+    let color = if form.use_color.is_some() { form.color.as_str() } else { "" };
+    let saved = state
+        .access
+        .accounts
+        .set_appearance(account.id, color, &form.emoji)
+        .await;
+    finish(&session, saved.map(|_| "Appearance saved".to_owned())).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+/// `POST /settings/password`
+pub async fn password(
+    State(state): State<AppState>,
+    session: Session,
+    form: Result<Form<PasswordForm>, FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(e) => return bad_form(e),
+    };
+    let Some(account) = logged_in(&session).await else {
+        return see_other("/login");
+    };
+    let changed = state
+        .access
+        .accounts
+        .change_password(account.id, &form.current, &form.new)
+        .await;
+    if changed.is_ok() {
+        // A session id seen before the change is worth nothing after it.
+        if let Err(e) = renew_id(&session).await {
+            tracing::error!(error = %e, "session not renewed after a password change");
+        }
+    }
+    finish(&session, changed.map(|()| "Password changed".to_owned())).await
+}
+
+#[derive(Deserialize)]
+pub struct NewToken {
+    label: String,
+}
+
+/// `POST /settings/tokens`: the secret is shown once, in the flash.
+pub async fn create_token(
+    State(state): State<AppState>,
+    session: Session,
+    form: Result<Form<NewToken>, FormRejection>,
+) -> Response {
+    let Form(form) = match form {
+        Ok(form) => form,
+        Err(e) => return bad_form(e),
+    };
+    let Some(account) = logged_in(&session).await else {
+        return see_other("/login");
+    };
+    let created = state
+        .access
+        .accounts
+        .create_token(account.id, &form.label)
+        .await;
+    finish(
+        &session,
+        created.map(|(token, secret)| {
+            format!(
+                "New API token \"{}\": {secret} (copy it now, it will not be shown again)",
+                token.label
+            )
+        }),
+    )
+    .await
+}
+
+/// `POST /settings/tokens/{id}/revoke`
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token_id): Path<i64>,
+) -> Response {
+    let Some(account) = logged_in(&session).await else {
+        return see_other("/login");
+    };
+    let revoked = state
+        .access
+        .accounts
+        .revoke_token(account.id, token_id)
+        .await;
+    finish(
+        &session,
+        revoked.map(|found| {
+            if found {
+                "Token revoked".to_owned()
+            } else {
+                "No such token".to_owned()
+            }
+        }),
+    )
+    .await
+}
+
+/// Back to the settings page with what happened.
+async fn finish(session: &Session, outcome: Result<String, AccountError>) -> Response {
+    match outcome {
+        Ok(done) => {
+            set_flash(session, done).await;
+            see_other(SETTINGS)
+        }
+        Err(e) if e.is_users_fault() => {
+            set_flash(session, format!("Not saved: {e}")).await;
+            see_other(SETTINGS)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "settings change failed");
+            unavailable(session, SETTINGS).await
+        }
+    }
+}
