@@ -70,6 +70,11 @@ impl Limits {
         check(&self.login_per_account, &name.trim().to_ascii_lowercase())
     }
 
+    /// Counts an account registration against the client address only.
+    pub fn registration_attempt(&self, address: IpAddr) -> Result<(), RetryAfter> {
+        check(&self.login_per_address, &address)
+    }
+
     pub fn send(&self, sender: &SenderKey) -> Result<(), RetryAfter> {
         match &self.sends {
             Some(sends) => check(sends, sender),

@@ -36,9 +36,12 @@ pub async fn renew_id(session: &Session) -> Result<(), tower_sessions::session::
     session.cycle_id().await
 }
 
-/// Drops everything the session held, and its id.
+/// Drops everything the session held, and its id: whatever is stored
+/// next (the "Logged out" flash) lives under a new one.
 pub async fn log_out(session: &Session) -> Result<(), tower_sessions::session::Error> {
-    session.flush().await
+    session.flush().await?;
+    // flush keeps the old id for the next save; the store would reuse it.
+    session.cycle_id().await
 }
 
 pub async fn set_flash(session: &Session, text: impl Into<String>) {

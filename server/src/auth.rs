@@ -80,7 +80,7 @@ pub async fn register(
     let next = safe_return_path(&form.next);
     // Account creation counts as a login attempt from the address, so one
     // client cannot mass-register.
-    if let Err(retry) = state.access.limits.login_attempt(&form.name, peer.ip()) {
+    if let Err(retry) = state.access.limits.registration_attempt(peer.ip()) {
         return too_many_attempts(retry, &form_url("/register", next));
     }
     match state
@@ -157,7 +157,7 @@ fn too_many_attempts(retry: RetryAfter, back_to: &str) -> Response {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/pkg/chat.css\">\
          <title>Too many attempts</title></head><body><main class=\"page notice\">\
-         <h1>Too many login attempts</h1>\
+         <h1>Too many attempts</h1>\
          <p id=\"retry-after\">Please wait {seconds} s before trying again.</p>\
          <p><a href=\"{back_to}\">Back</a></p></main></body></html>"
     );
