@@ -1,6 +1,7 @@
 //! Who may send as whom: the one place where a message gets its author,
 //! for the page's server function and the public API alike.
 
+use crate::account::Viewer;
 use crate::accounts::{Account, AccountError, Accounts};
 use crate::bus::{Author, ChatBus, Draft, SendError};
 use crate::limits::{Limits, RetryAfter, SenderKey};
@@ -68,6 +69,26 @@ impl Access {
             return Ok((Caller::Account(account), key));
         }
         Ok((Caller::Guest, session_key.unwrap_or(SenderKey::Address(address))))
+    }
+
+    /// Who is looking at a page; takes the session's flash message, which
+    /// is therefore shown once.
+    pub async fn viewer(&self, session: Option<&Session>) -> Result<Viewer, AccountError> {
+        let mut viewer = Viewer {
+            require_login: self.require_login,
+            ..Viewer::default()
+        };
+        let Some(session) = session else {
+            return Ok(viewer);
+        };
+        viewer.flash = crate::session::take_flash(session).await;
+        if let Some(logged_in) = crate::session::logged_in(session).await
+            && let Some(account) = self.accounts.by_id(logged_in.id).await?
+        {
+            viewer.account = Some(account.name);
+            viewer.appearance = account.appearance;
+        }
+        Ok(viewer)
     }
 
     /// The caller an API token stands for; `None` for an unknown or

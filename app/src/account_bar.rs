@@ -44,31 +44,40 @@ pub fn AccountControl() -> impl IntoView {
                 move || {
                     let login = login.clone();
                     Suspend::new(async move {
-                        match viewer.await.ok().and_then(|v| v.account) {
-                            Some(name) => view! {
-                                <nav class="account" aria-label="Account">
-                                    <a class="who" href="/settings" rel="external" title="Settings">
-                                        <span class="verified" aria-hidden="true">"✓"</span>
-                                        {name}
-                                    </a>
-                                    <form method="post" action="/logout">
-                                        <button type="submit" class="link">"Log out"</button>
-                                    </form>
-                                </nav>
-                            }
-                            .into_any(),
-                            None => view! {
-                                <nav class="account" aria-label="Account">
-                                    <span class="who muted">"Guest"</span>
-                                    <a href=login rel="external">"Log in"</a>
-                                </nav>
-                            }
-                            .into_any(),
-                        }
+                        let account = viewer.await.ok().and_then(|v| v.account);
+                        view! { <AccountCorner account login /> }
                     })
                 }
             }
         </Suspense>
+    }
+}
+
+/// The account corner itself: the name (a link to the settings) and a
+/// logout button, or a login link. The account pages are plain server
+/// forms, hence the full-page (`external`) links.
+#[component]
+pub fn AccountCorner(account: Option<String>, login: String) -> impl IntoView {
+    match account {
+        Some(name) => view! {
+            <nav class="account" aria-label="Account">
+                <a class="who" href="/settings" rel="external" title="Settings">
+                    <span class="verified" aria-hidden="true">"✓"</span>
+                    {name}
+                </a>
+                <form method="post" action="/logout">
+                    <button type="submit" class="link">"Log out"</button>
+                </form>
+            </nav>
+        }
+        .into_any(),
+        None => view! {
+            <nav class="account" aria-label="Account">
+                <span class="who muted">"Guest"</span>
+                <a href=login rel="external">"Log in"</a>
+            </nav>
+        }
+        .into_any(),
     }
 }
 
@@ -78,10 +87,13 @@ pub fn FlashNotice() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                viewer.await.ok().and_then(|v| v.flash).map(|text| view! {
-                    <p class="flash" role="status">{text}</p>
-                })
+                viewer.await.ok().and_then(|v| v.flash).map(|text| view! { <Flash text /> })
             })}
         </Suspense>
     }
+}
+
+#[component]
+pub fn Flash(text: String) -> impl IntoView {
+    view! { <p class="flash" role="status">{text}</p> }
 }

@@ -20,15 +20,15 @@ pub mod limits;
 #[cfg(feature = "ssr")]
 pub mod session;
 
-mod account_bar;
+pub mod account_bar;
 mod composer;
 #[cfg(feature = "hydrate")]
 mod live_feed;
 mod lobby;
-mod login_page;
 mod message_list;
 mod room_page;
-mod settings_page;
+#[cfg(feature = "ssr")]
+pub mod account_pages;
 
 pub use server_fns::*;
 
@@ -86,9 +86,6 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=lobby::Lobby ssr=SsrMode::Async />
                 <Route path=path!("/r/:room") view=room_page::RoomPage ssr=SsrMode::Async />
-                <Route path=path!("/login") view=login_page::LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/register") view=login_page::RegisterPage ssr=SsrMode::Async />
-                <Route path=path!("/settings") view=settings_page::SettingsPage ssr=SsrMode::Async />
             </Routes>
         </Router>
     }

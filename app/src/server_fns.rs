@@ -1,7 +1,7 @@
 //! Server functions the pages call: send a message, read history, list
 //! rooms, and who is looking.
 
-use crate::account::{AccountSettings, Viewer};
+use crate::account::Viewer;
 use crate::history::HistoryPage;
 use crate::message::ChatMessage;
 use crate::room::RoomSummary;
@@ -233,37 +233,7 @@ pub async fn list_rooms() -> Result<Vec<RoomSummary>, ChatError> {
 #[server(prefix = "/fn", endpoint = "viewer")]
 pub async fn load_viewer() -> Result<Viewer, ChatError> {
     let access = ssr::access()?;
-    let mut viewer = Viewer {
-        require_login: access.require_login,
-        ..Viewer::default()
-    };
-    let Some(session) = ssr::session() else {
-        return Ok(viewer);
-    };
-    viewer.flash = crate::session::take_flash(&session).await;
-    if let Some(logged_in) = crate::session::logged_in(&session).await
-        && let Some(account) = access.accounts.by_id(logged_in.id).await?
-    {
-        viewer.account = Some(account.name);
-        viewer.appearance = account.appearance;
-    }
-    Ok(viewer)
-}
-
-/// The settings page's data; only for a logged-in session.
-#[server(prefix = "/fn", endpoint = "account_settings")]
-pub async fn load_account_settings() -> Result<AccountSettings, ChatError> {
-    let access = ssr::access()?;
-    let (caller, _) = ssr::caller(&access).await?;
-    let crate::access::Caller::Account(account) = caller else {
-        ssr::set_status(http::StatusCode::UNAUTHORIZED);
-        return Err(ChatError::Rejected("please log in first".into()));
-    };
-    Ok(AccountSettings {
-        tokens: access.accounts.tokens(account.id).await?,
-        account: account.name,
-        appearance: account.appearance,
-    })
+    Ok(access.viewer(ssr::session().as_ref()).await?)
 }
 
 /// Rooms the lobby lists even before anyone has written in them.

@@ -26,13 +26,19 @@ async function freePort(): Promise<number> {
 
 export class ChatServer {
   private child?: ChildProcess;
-  private constructor(readonly port: number, readonly dataDir: string) {}
+  private constructor(
+    readonly port: number,
+    readonly dataDir: string,
+    private readonly extraEnv: Record<string, string>,
+  ) {}
 
-  static async start(): Promise<ChatServer> {
+  /** `env` adds settings; the send limit is off unless a test sets it, as
+   * the tests post their fixtures in bursts from one address. */
+  static async start(env: Record<string, string> = {}): Promise<ChatServer> {
     if (!existsSync(serverBin)) {
       throw new Error(`${serverBin} is missing: run 'cargo leptos build --release' first`);
     }
-    const server = new ChatServer(await freePort(), mkdtempSync(join(tmpdir(), 'chat-e2e-')));
+    const server = new ChatServer(await freePort(), mkdtempSync(join(tmpdir(), 'chat-e2e-')), env);
     await server.launch();
     return server;
   }
@@ -47,7 +53,9 @@ export class ChatServer {
       LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
       LEPTOS_SITE_ROOT: siteRoot,
       CHAT_DATA_DIR: this.dataDir,
+      CHAT_SEND_RATE: '0',
       RUST_LOG: 'warn',
+      ...this.extraEnv,
     };
     delete env.NATS_URL; // always the embedded NATS
     this.child = spawn(serverBin, [], {

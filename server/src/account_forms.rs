@@ -2,17 +2,51 @@
 //! under `/settings`, behind the login guard.
 
 use crate::AppState;
-use crate::auth::{bad_form, see_other, unavailable};
+use crate::auth::{bad_form, page, see_other, unavailable, viewer};
+use app::account::AccountSettings;
 use app::accounts::AccountError;
 use app::session::{logged_in, renew_id, set_flash};
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
 const SETTINGS: &str = "/settings";
+
+/// `GET /settings`
+pub async fn settings_page(State(state): State<AppState>, session: Session) -> Response {
+    let Some(logged_in) = logged_in(&session).await else {
+        return see_other("/login");
+    };
+    let viewer = viewer(&state, &session).await;
+    let accounts = &state.access.accounts;
+    let loaded = async {
+        let Some(account) = accounts.by_id(logged_in.id).await? else {
+            return Ok(None);
+        };
+        let tokens = accounts.tokens(account.id).await?;
+        Ok::<_, AccountError>(Some(AccountSettings {
+            account: account.name,
+            appearance: account.appearance,
+            tokens,
+        }))
+    }
+    .await;
+    match loaded {
+        Ok(Some(settings)) => page(app::account_pages::settings_page(viewer, settings)),
+        Ok(None) => see_other("/login"),
+        Err(e) => {
+            tracing::error!(error = %e, "settings page failed");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "the settings are unavailable right now, please retry",
+            )
+                .into_response()
+        }
+    }
+}
 
 #[derive(Deserialize)]
 pub struct AppearanceForm {

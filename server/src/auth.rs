@@ -3,18 +3,64 @@
 //! JavaScript.
 
 use crate::AppState;
-use app::account::safe_return_path;
+use app::account::{Viewer, safe_return_path};
 use app::limits::RetryAfter;
 use app::session::{LoggedIn, log_in, log_out, set_flash};
 use app::url::percent_encode;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use tower_sessions::Session;
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// `GET /login`
+pub async fn login_page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<NextQuery>,
+) -> Response {
+    let viewer = viewer(&state, &session).await;
+    page(app::account_pages::login_page(viewer, safe_return_path(&query.next)))
+}
+
+/// `GET /register`
+pub async fn register_page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<NextQuery>,
+) -> Response {
+    let viewer = viewer(&state, &session).await;
+    page(app::account_pages::register_page(viewer, safe_return_path(&query.next)))
+}
+
+/// Who is looking; a guest when the account store cannot say.
+pub async fn viewer(state: &AppState, session: &Session) -> Viewer {
+    state
+        .access
+        .viewer(Some(session))
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "viewer unknown");
+            Viewer {
+                require_login: state.access.require_login,
+                ..Viewer::default()
+            }
+        })
+}
+
+/// An account page: never cached, as it holds a one-time flash.
+pub fn page(html: String) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
 
 #[derive(Deserialize)]
 pub struct Credentials {
