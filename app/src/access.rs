@@ -40,7 +40,9 @@ pub struct Outgoing<'a> {
 pub enum SendRefusal {
     #[error("log in to write in this chat")]
     LoginRequired,
-    #[error("the name \"{0}\" belongs to a registered account; log in to use it, or pick another name")]
+    #[error(
+        "the name \"{0}\" belongs to a registered account; log in to use it, or pick another name"
+    )]
     NameTaken(String),
     #[error("too many messages; try again in {} s", .0.seconds())]
     TooFast(RetryAfter),
@@ -68,7 +70,10 @@ impl Access {
             let key = session_key.unwrap_or(SenderKey::Account(account.id));
             return Ok((Caller::Account(account), key));
         }
-        Ok((Caller::Guest, session_key.unwrap_or(SenderKey::Address(address))))
+        Ok((
+            Caller::Guest,
+            session_key.unwrap_or(SenderKey::Address(address)),
+        ))
     }
 
     /// Who is looking at a page; takes the session's flash message, which

@@ -74,9 +74,9 @@ pub fn checked_emoji(emoji: &str) -> Result<&str, AccountRuleError> {
     let ok = !emoji.is_empty()
         && emoji.len() <= 32
         && emoji.chars().count() <= 8
-        && emoji
-            .chars()
-            .all(|c| !c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace() && !c.is_control());
+        && emoji.chars().all(|c| {
+            !c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace() && !c.is_control()
+        });
     if ok {
         Ok(emoji)
     } else {
@@ -157,14 +157,21 @@ mod tests {
         assert_eq!(checked_account_name(" alice "), Ok("alice"));
         assert_eq!(checked_account_name("a-b_9"), Ok("a-b_9"));
         for bad in ["a", "", "has space", "é-name", "a.b", &"x".repeat(33)] {
-            assert_eq!(checked_account_name(bad), Err(AccountRuleError::BadName), "{bad}");
+            assert_eq!(
+                checked_account_name(bad),
+                Err(AccountRuleError::BadName),
+                "{bad}"
+            );
         }
         assert!(checked_account_name(&"x".repeat(32)).is_ok());
     }
 
     #[test]
     fn passwords() {
-        assert_eq!(checked_password("1234567"), Err(AccountRuleError::PasswordTooShort));
+        assert_eq!(
+            checked_password("1234567"),
+            Err(AccountRuleError::PasswordTooShort)
+        );
         assert!(checked_password("12345678").is_ok());
         assert!(checked_password("pässwörd").is_ok());
         assert_eq!(
@@ -191,7 +198,13 @@ mod tests {
     fn return_paths_stay_on_site() {
         assert_eq!(safe_return_path("/settings"), "/settings");
         assert_eq!(safe_return_path("/r/general?x=1"), "/r/general?x=1");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "settings", ""] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "settings",
+            "",
+        ] {
             assert_eq!(safe_return_path(bad), "/", "{bad}");
         }
     }

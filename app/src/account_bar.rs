@@ -17,11 +17,17 @@ pub fn use_viewer() -> Resource<Result<Viewer, ChatError>> {
 /// The path and query of this page, for coming back after logging in.
 fn here() -> String {
     let location = use_location();
-    let (path, query) = (location.pathname.get_untracked(), location.search.get_untracked());
+    let (path, query) = (
+        location.pathname.get_untracked(),
+        location.search.get_untracked(),
+    );
     if query.is_empty() {
         path
     } else {
-        format!("{path}{}{query}", if query.starts_with('?') { "" } else { "?" })
+        format!(
+            "{path}{}{query}",
+            if query.starts_with('?') { "" } else { "?" }
+        )
     }
 }
 

@@ -40,7 +40,11 @@ pub fn register_page(viewer: Viewer, next: &str) -> String {
 
 /// `/settings`, for a logged-in viewer.
 pub fn settings_page(viewer: Viewer, settings: AccountSettings) -> String {
-    document("Settings", viewer, move || view! { <SettingsForms settings /> })
+    document(
+        "Settings",
+        viewer,
+        move || view! { <SettingsForms settings /> },
+    )
 }
 
 fn with_next(page: &str, next: &str) -> String {
@@ -102,7 +106,11 @@ fn CredentialsForm(
     next: String,
     new_password: bool,
 ) -> impl IntoView {
-    let autocomplete = if new_password { "new-password" } else { "current-password" };
+    let autocomplete = if new_password {
+        "new-password"
+    } else {
+        "current-password"
+    };
     let min_password = if new_password { MIN_PASSWORD_CHARS } else { 1 };
     view! {
         <form class="credentials" method="post" action=action>

@@ -2,14 +2,14 @@
 //! settings and API tokens, in the SQLite file the sessions share.
 
 use crate::account::{
-    AccountRuleError, Appearance, TokenSummary, checked_account_name, checked_color,
-    checked_emoji, checked_password, checked_token_label,
+    AccountRuleError, Appearance, TokenSummary, checked_account_name, checked_color, checked_emoji,
+    checked_password, checked_token_label,
 };
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::Row;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -84,8 +84,7 @@ impl Accounts {
     /// also the session store's.
     pub async fn open(path: &Path) -> Result<Self, AccountError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| AccountError::Store(sqlx::Error::Io(e)))?;
+            std::fs::create_dir_all(dir).map_err(|e| AccountError::Store(sqlx::Error::Io(e)))?;
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
@@ -141,7 +140,10 @@ impl Accounts {
         password: &str,
     ) -> Result<Option<Account>, AccountError> {
         let found = match checked_account_name(name) {
-            Ok(name) => self.find_row("name_key = ?", name.to_ascii_lowercase()).await?,
+            Ok(name) => {
+                self.find_row("name_key = ?", name.to_ascii_lowercase())
+                    .await?
+            }
             Err(_) => None,
         };
         let (account, hash) = match found {
@@ -154,7 +156,10 @@ impl Accounts {
     }
 
     pub async fn by_id(&self, id: i64) -> Result<Option<Account>, AccountError> {
-        Ok(self.find_row("id = ?", id).await?.map(|(account, _)| account))
+        Ok(self
+            .find_row("id = ?", id)
+            .await?
+            .map(|(account, _)| account))
     }
 
     /// Whether a guest's display name is some account's name.

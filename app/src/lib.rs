@@ -21,14 +21,14 @@ pub mod limits;
 pub mod session;
 
 pub mod account_bar;
+#[cfg(feature = "ssr")]
+pub mod account_pages;
 mod composer;
 #[cfg(feature = "hydrate")]
 mod live_feed;
 mod lobby;
 mod message_list;
 mod room_page;
-#[cfg(feature = "ssr")]
-pub mod account_pages;
 
 pub use server_fns::*;
 

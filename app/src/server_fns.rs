@@ -180,7 +180,9 @@ pub async fn send_message(
             from: &from,
             body: &body,
         };
-        Ok(access.send(&ssr::bus()?, &caller, &sender, outgoing).await?)
+        Ok(access
+            .send(&ssr::bus()?, &caller, &sender, outgoing)
+            .await?)
     }
     .await;
     if let Err(e) = &result {

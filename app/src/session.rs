@@ -26,7 +26,10 @@ pub async fn logged_in(session: &Session) -> Option<LoggedIn> {
 
 /// A new session id for the logged-in session: an id an attacker planted
 /// before login is worth nothing after it.
-pub async fn log_in(session: &Session, account: LoggedIn) -> Result<(), tower_sessions::session::Error> {
+pub async fn log_in(
+    session: &Session,
+    account: LoggedIn,
+) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(ACCOUNT_KEY, account).await
 }

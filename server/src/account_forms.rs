@@ -72,7 +72,11 @@ pub async fn appearance(
     let Some(account) = logged_in(&session).await else {
         return see_other("/login");
     };
-    let color = if form.use_color.is_some() { form.color.as_str() } else { "" };
+    let color = if form.use_color.is_some() {
+        form.color.as_str()
+    } else {
+        ""
+    };
     let saved = state
         .access
         .accounts

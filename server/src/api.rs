@@ -4,8 +4,8 @@ use crate::AppState;
 use app::access::{Outgoing, SendRefusal};
 use app::accounts::AccountError;
 use app::bus::{BusError, SendError};
-use app::limits::RetryAfter;
 use app::history::{MAX_PAGE_SIZE, PAGE_SIZE};
+use app::limits::RetryAfter;
 use app::message::ChatMessage;
 use app::room::{InvalidRoomName, RoomName, RoomSummary};
 use axum::Json;
@@ -58,12 +58,9 @@ impl IntoResponse for ApiError {
                 body,
             )
                 .into_response(),
-            ApiError::Rejected { status, .. } if status == StatusCode::UNAUTHORIZED => (
-                status,
-                [(header::WWW_AUTHENTICATE, "Bearer")],
-                body,
-            )
-                .into_response(),
+            ApiError::Rejected { status, .. } if status == StatusCode::UNAUTHORIZED => {
+                (status, [(header::WWW_AUTHENTICATE, "Bearer")], body).into_response()
+            }
             _ => (status, body).into_response(),
         }
     }

@@ -29,7 +29,10 @@ pub async fn login_page(
     Query(query): Query<NextQuery>,
 ) -> Response {
     let viewer = viewer(&state, &session).await;
-    page(app::account_pages::login_page(viewer, safe_return_path(&query.next)))
+    page(app::account_pages::login_page(
+        viewer,
+        safe_return_path(&query.next),
+    ))
 }
 
 /// `GET /register`
@@ -39,7 +42,10 @@ pub async fn register_page(
     Query(query): Query<NextQuery>,
 ) -> Response {
     let viewer = viewer(&state, &session).await;
-    page(app::account_pages::register_page(viewer, safe_return_path(&query.next)))
+    page(app::account_pages::register_page(
+        viewer,
+        safe_return_path(&query.next),
+    ))
 }
 
 /// Who is looking; a guest when the account store cannot say.
@@ -94,7 +100,15 @@ pub async fn login(
     {
         Ok(Some(account)) => {
             let name = account.name.clone();
-            if let Err(e) = log_in(&session, LoggedIn { id: account.id, name: account.name }).await {
+            if let Err(e) = log_in(
+                &session,
+                LoggedIn {
+                    id: account.id,
+                    name: account.name,
+                },
+            )
+            .await
+            {
                 tracing::error!(error = %e, "login not saved");
                 return unavailable(&session, &form_url("/login", next)).await;
             }
@@ -137,7 +151,15 @@ pub async fn register(
     {
         Ok(account) => {
             let name = account.name.clone();
-            if let Err(e) = log_in(&session, LoggedIn { id: account.id, name: account.name }).await {
+            if let Err(e) = log_in(
+                &session,
+                LoggedIn {
+                    id: account.id,
+                    name: account.name,
+                },
+            )
+            .await
+            {
                 tracing::error!(error = %e, "login after registration not saved");
                 return unavailable(&session, "/login").await;
             }
@@ -159,7 +181,11 @@ pub async fn register(
 pub async fn logout(session: Session) -> Response {
     if let Err(e) = log_out(&session).await {
         tracing::error!(error = %e, "logout failed");
-        return (StatusCode::SERVICE_UNAVAILABLE, "logout failed, please retry").into_response();
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "logout failed, please retry",
+        )
+            .into_response();
     }
     set_flash(&session, "Logged out").await;
     see_other("/")
@@ -175,7 +201,11 @@ pub fn form_url(page: &str, next: &str) -> String {
 }
 
 pub fn see_other(location: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_owned())],
+    )
+        .into_response()
 }
 
 pub fn bad_form(e: FormRejection) -> Response {

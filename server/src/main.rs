@@ -227,11 +227,11 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            let _ = stopping.send(true);
-        })
-        .await;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping.send(true);
+    })
+    .await;
     client.drain().await.ok();
     if let Some(embedded) = embedded {
         embedded.stop().await;

@@ -66,17 +66,29 @@ mod tests {
     #[test]
     fn same_host_origins_pass_and_others_do_not() {
         let none = AllowedOrigins::default();
-        let ok = headers(&[("host", "chat.local:3000"), ("origin", "http://chat.local:3000")]);
+        let ok = headers(&[
+            ("host", "chat.local:3000"),
+            ("origin", "http://chat.local:3000"),
+        ]);
         assert!(same_site(&ok, &none));
-        let evil = headers(&[("host", "chat.local:3000"), ("origin", "https://evil.example")]);
+        let evil = headers(&[
+            ("host", "chat.local:3000"),
+            ("origin", "https://evil.example"),
+        ]);
         assert!(!same_site(&evil, &none));
         let null = headers(&[("host", "chat.local:3000"), ("origin", "null")]);
         assert!(!same_site(&null, &none));
         let no_origin = headers(&[("host", "chat.local:3000")]);
         assert!(same_site(&no_origin, &none));
-        let fetch_cross = headers(&[("host", "chat.local:3000"), ("sec-fetch-site", "cross-site")]);
+        let fetch_cross = headers(&[
+            ("host", "chat.local:3000"),
+            ("sec-fetch-site", "cross-site"),
+        ]);
         assert!(!same_site(&fetch_cross, &none));
-        let proxied = headers(&[("host", "127.0.0.1:3000"), ("origin", "https://chat.example.com")]);
+        let proxied = headers(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://chat.example.com"),
+        ]);
         let allowed = AllowedOrigins(Arc::new(vec!["https://chat.example.com/".into()]));
         assert!(same_site(&proxied, &allowed));
     }

@@ -21,8 +21,8 @@ pub async fn layer(
     // lifetime, rarely enough to cost nothing.
     let sweep_every = settings.session_ttl.min(Duration::from_secs(300));
     tokio::spawn(store.clone().continuously_delete_expired(sweep_every));
-    let lifetime = time::Duration::try_from(settings.session_ttl)
-        .unwrap_or(time::Duration::days(1));
+    let lifetime =
+        time::Duration::try_from(settings.session_ttl).unwrap_or(time::Duration::days(1));
     Ok(SessionManagerLayer::new(store)
         .with_name(COOKIE_NAME)
         .with_http_only(true)

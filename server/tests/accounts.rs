@@ -65,10 +65,11 @@ async fn registration_enforces_the_rules_and_stores_an_argon2id_hash() {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "{cookie}");
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM accounts WHERE name = 'Alice'")
-        .fetch_one(&db)
-        .await
-        .unwrap();
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE name = 'Alice'")
+            .fetch_one(&db)
+            .await
+            .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(!hash.contains(PASSWORD));
 
@@ -97,7 +98,10 @@ async fn login_renews_the_session_id_and_logout_destroys_the_session() {
     let response = browser.login("alice", PASSWORD).await;
     assert_eq!(response.status(), 303);
     let logged_in = browser.session_cookie().expect("a logged-in session");
-    assert_ne!(logged_in, guest_cookie, "the session id must change at login");
+    assert_ne!(
+        logged_in, guest_cookie,
+        "the session id must change at login"
+    );
     let (status, page) = browser.page("/settings").await;
     assert_eq!(status, 200);
     assert!(page.contains("Logged in as"), "settings page for alice");
@@ -105,7 +109,9 @@ async fn login_renews_the_session_id_and_logout_destroys_the_session() {
     let response = browser.form("/logout", &[]).await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/");
-    let after = browser.session_cookie().expect("a fresh session for the flash");
+    let after = browser
+        .session_cookie()
+        .expect("a fresh session for the flash");
     assert_ne!(after, logged_in, "the session id must change at logout");
     let (_, page) = browser.page("/").await;
     assert!(page.contains("Logged out"));
@@ -177,8 +183,17 @@ async fn expired_sessions_end_and_are_deleted() {
         .unwrap();
     assert_eq!(replay.status(), 303, "an expired session still logged in");
     let deadline = Instant::now() + WAIT;
-    while count(&db, "SELECT COUNT(*) FROM tower_sessions WHERE expiry_date < unixepoch()").await > 0 {
-        assert!(Instant::now() < deadline, "expired sessions were not deleted");
+    while count(
+        &db,
+        "SELECT COUNT(*) FROM tower_sessions WHERE expiry_date < unixepoch()",
+    )
+    .await
+        > 0
+    {
+        assert!(
+            Instant::now() < deadline,
+            "expired sessions were not deleted"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -194,13 +209,17 @@ async fn secure_cookies_when_configured() {
 async fn an_accounts_messages_carry_the_name_the_server_sets() {
     let (server, _dir) = server(&[]).await;
     let alice = member(&server, "alice").await;
-    let response = alice.post_message("general", "m1", "mallory", "hello").await;
+    let response = alice
+        .post_message("general", "m1", "mallory", "hello")
+        .await;
     assert_eq!(response.status(), 201);
     let stored: Value = response.json().await.unwrap();
     assert_eq!(stored["from"], "alice");
     assert_eq!(stored["verified"], true);
 
-    let response = alice.send_via_page("general", "m2", "mallory", "via the page").await;
+    let response = alice
+        .send_via_page("general", "m2", "mallory", "via the page")
+        .await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let history = server.history("general", "").await;
     let authors: Vec<(&str, bool)> = history
@@ -219,21 +238,44 @@ async fn a_guest_cannot_use_a_registered_name() {
     let (server, _dir) = server(&[]).await;
     member(&server, "alice").await;
     for name in ["alice", "ALICE", " Alice "] {
-        let response = server.post("general", &format!("spoof-{}", name.trim()), name, "I am alice").await;
+        let response = server
+            .post(
+                "general",
+                &format!("spoof-{}", name.trim()),
+                name,
+                "I am alice",
+            )
+            .await;
         assert_eq!(response.status(), 409, "{name}");
         let body: Value = response.json().await.unwrap();
         assert!(
-            body["error"].as_str().unwrap().contains("belongs to a registered account"),
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("belongs to a registered account"),
             "{body}"
         );
     }
     let guest = Browser::new(&server);
-    let response = guest.send_via_page("general", "spoof-page", "alice", "I am alice").await;
+    let response = guest
+        .send_via_page("general", "spoof-page", "alice", "I am alice")
+        .await;
     assert_eq!(response.status(), 409);
-    assert!(response.text().await.unwrap().contains("registered account"));
-    assert!(server.history("general", "").await.is_empty(), "a spoof was stored");
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("registered account")
+    );
+    assert!(
+        server.history("general", "").await.is_empty(),
+        "a spoof was stored"
+    );
 
-    server.send("general", "fine", "alice2 is another name").await;
+    server
+        .send("general", "fine", "alice2 is another name")
+        .await;
     assert_eq!(server.history("general", "").await.len(), 1);
 }
 
@@ -245,7 +287,13 @@ async fn require_login_makes_rooms_read_only_for_guests() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"], "log in to write in this chat");
     let guest = Browser::new(&server);
-    assert_eq!(guest.send_via_page("general", "g2", "guest", "hi").await.status(), 401);
+    assert_eq!(
+        guest
+            .send_via_page("general", "g2", "guest", "hi")
+            .await
+            .status(),
+        401
+    );
     let (status, page) = guest.page("/r/general").await;
     assert_eq!(status, 200, "guests still read");
     assert!(page.contains("to write in this room"));
@@ -253,7 +301,13 @@ async fn require_login_makes_rooms_read_only_for_guests() {
 
     let alice = member(&server, "alice").await;
     let mut tab = server.live("general", None).await;
-    assert_eq!(alice.post_message("general", "a1", "", "members write").await.status(), 201);
+    assert_eq!(
+        alice
+            .post_message("general", "a1", "", "members write")
+            .await
+            .status(),
+        201
+    );
     assert_eq!(tab.next().await["body"], "members write");
     let (_, page) = alice.page("/r/general").await;
     assert!(page.contains("name=\"body\""), "no composer for a member");
@@ -264,12 +318,20 @@ async fn the_settings_page_needs_a_login_and_returns_to_it() {
     let (server, dir) = server(&[]).await;
     member(&server, "alice").await;
     let browser = Browser::new(&server);
-    let response = browser.http.get(browser.url("/settings")).send().await.unwrap();
+    let response = browser
+        .http
+        .get(browser.url("/settings"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/login?next=%2Fsettings");
     let (_, page) = browser.page("/login?next=%2Fsettings").await;
     assert!(page.contains("Please log in first"));
-    assert!(page.contains("value=\"/settings\""), "the form keeps where to return");
+    assert!(
+        page.contains("value=\"/settings\""),
+        "the form keeps where to return"
+    );
 
     // A form under the guard is refused the same way, and changes nothing.
     let response = browser
@@ -278,10 +340,20 @@ async fn the_settings_page_needs_a_login_and_returns_to_it() {
     assert_eq!(response.status(), 303);
     assert!(location(&response).starts_with("/login"));
     let db = app_db(dir.path()).await;
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts WHERE emoji IS NOT NULL").await, 0);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM accounts WHERE emoji IS NOT NULL").await,
+        0
+    );
 
     let response = browser
-        .form("/login", &[("name", "alice"), ("password", PASSWORD), ("next", "/settings")])
+        .form(
+            "/login",
+            &[
+                ("name", "alice"),
+                ("password", PASSWORD),
+                ("next", "/settings"),
+            ],
+        )
         .await;
     assert_eq!(location(&response), "/settings");
     let (status, _) = browser.page("/settings").await;
@@ -289,7 +361,14 @@ async fn the_settings_page_needs_a_login_and_returns_to_it() {
 
     // Only same-site paths are followed.
     let response = browser
-        .form("/login", &[("name", "alice"), ("password", PASSWORD), ("next", "//evil.example/")])
+        .form(
+            "/login",
+            &[
+                ("name", "alice"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/"),
+            ],
+        )
         .await;
     assert_eq!(location(&response), "/");
 }
@@ -301,7 +380,10 @@ async fn appearance_and_password_changes() {
     let db = app_db(dir.path()).await;
 
     let response = alice
-        .form("/settings/appearance", &[("use_color", "on"), ("color", "#AA3355"), ("emoji", "🦀")])
+        .form(
+            "/settings/appearance",
+            &[("use_color", "on"), ("color", "#AA3355"), ("emoji", "🦀")],
+        )
         .await;
     assert_eq!(location(&response), "/settings");
     let (_, page) = alice.page("/settings").await;
@@ -328,25 +410,41 @@ async fn appearance_and_password_changes() {
             .fetch_one(&db)
             .await
             .unwrap();
-    assert_eq!((color.as_deref(), emoji.as_deref()), (Some("#aa3355"), Some("🦀")));
+    assert_eq!(
+        (color.as_deref(), emoji.as_deref()),
+        (Some("#aa3355"), Some("🦀"))
+    );
 
     let before = alice.session_cookie().unwrap();
     alice
-        .form("/settings/password", &[("current", "not it at all"), ("new", "new password 1")])
+        .form(
+            "/settings/password",
+            &[("current", "not it at all"), ("new", "new password 1")],
+        )
         .await;
     let (_, page) = alice.page("/settings").await;
     assert!(page.contains("current password is not correct"));
     alice
-        .form("/settings/password", &[("current", PASSWORD), ("new", "short")])
+        .form(
+            "/settings/password",
+            &[("current", PASSWORD), ("new", "short")],
+        )
         .await;
     let (_, page) = alice.page("/settings").await;
     assert!(page.contains("at least 8"));
     alice
-        .form("/settings/password", &[("current", PASSWORD), ("new", "new password 1")])
+        .form(
+            "/settings/password",
+            &[("current", PASSWORD), ("new", "new password 1")],
+        )
         .await;
     let (_, page) = alice.page("/settings").await;
     assert!(page.contains("Password changed"));
-    assert_ne!(alice.session_cookie().unwrap(), before, "session id not renewed");
+    assert_ne!(
+        alice.session_cookie().unwrap(),
+        before,
+        "session id not renewed"
+    );
 
     let fresh = Browser::new(&server);
     assert_eq!(location(&fresh.login("alice", PASSWORD).await), "/login");
@@ -364,7 +462,11 @@ async fn login_attempts_are_limited_per_account_and_per_address() {
     // Now even the right password waits: the limit is on attempts.
     let response = browser.login("Alice", PASSWORD).await;
     assert_eq!(response.status(), 429);
-    let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=12).contains(&retry), "Retry-After {retry}");
     let page = response.text().await.unwrap();
     assert!(page.contains(&format!("wait {retry} s")), "{page}");
@@ -381,7 +483,10 @@ async fn login_attempts_are_limited_per_account_and_per_address() {
     // Registering alice and 6 logins used 7 of the 20; one attempt per 3 s
     // comes back meanwhile.
     let limited_after = limited_after.expect("no per-address limit");
-    assert!((13..=16).contains(&limited_after), "limited after {limited_after}");
+    assert!(
+        (13..=16).contains(&limited_after),
+        "limited after {limited_after}"
+    );
 }
 
 #[tokio::test]
@@ -393,11 +498,16 @@ async fn sending_is_limited_per_session() {
     let mut accepted = 0;
     let mut refused = None;
     for i in 0..40 {
-        let response = alice.post_message("general", &format!("a{i}"), "", "spam").await;
+        let response = alice
+            .post_message("general", &format!("a{i}"), "", "spam")
+            .await;
         match response.status().as_u16() {
             201 => accepted += 1,
             429 => {
-                let retry = response.headers()["retry-after"].to_str().unwrap().to_owned();
+                let retry = response.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
                 let body: Value = response.json().await.unwrap();
                 refused = Some((retry, body));
                 break;
@@ -408,13 +518,27 @@ async fn sending_is_limited_per_session() {
     let elapsed = started.elapsed().as_secs_f64();
     let (retry, body) = refused.expect("40 messages at once were all accepted");
     assert_eq!(retry, "1");
-    assert!(body["error"].as_str().unwrap().starts_with("too many messages"));
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("too many messages")
+    );
     // The burst, plus what the rate refilled while sending.
     let allowed = 20.0 + 10.0 * elapsed;
-    assert!(accepted >= 20 && f64::from(accepted) <= allowed + 1.0, "{accepted} in {elapsed:.2} s");
+    assert!(
+        accepted >= 20 && f64::from(accepted) <= allowed + 1.0,
+        "{accepted} in {elapsed:.2} s"
+    );
     // Another session is not affected.
-    assert_eq!(bob.post_message("general", "b1", "", "hi").await.status(), 201);
-    assert_eq!(full_history(&server, "general").await.len(), accepted as usize + 1);
+    assert_eq!(
+        bob.post_message("general", "b1", "", "hi").await.status(),
+        201
+    );
+    assert_eq!(
+        full_history(&server, "general").await.len(),
+        accepted as usize + 1
+    );
 }
 
 #[tokio::test]
@@ -432,7 +556,12 @@ async fn cross_site_posts_are_refused() {
             .http
             .post(alice.url("/fn/send_message"))
             .header("origin", evil)
-            .form(&[("room", "general"), ("id", "x2"), ("from", ""), ("body", "csrf")]),
+            .form(&[
+                ("room", "general"),
+                ("id", "x2"),
+                ("from", ""),
+                ("body", "csrf"),
+            ]),
         alice
             .http
             .post(alice.url("/settings/appearance"))
@@ -452,12 +581,20 @@ async fn cross_site_posts_are_refused() {
         let response = attempt.send().await.unwrap();
         assert_eq!(response.status(), 403);
         let body: Value = response.json().await.unwrap();
-        assert!(body["error"].as_str().unwrap().contains("cross-site request refused"));
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("cross-site request refused")
+        );
     }
     assert!(server.history("general", "").await.is_empty());
     let db = app_db(dir.path()).await;
     assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts").await, 1);
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts WHERE emoji IS NOT NULL").await, 0);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM accounts WHERE emoji IS NOT NULL").await,
+        0
+    );
     let (status, _) = alice.page("/settings").await;
     assert_eq!(status, 200, "the cross-site logout took effect");
 
@@ -509,7 +646,10 @@ async fn api_tokens_post_as_their_account_until_revoked() {
     let response = bot(&secret, "b1").await.unwrap();
     assert_eq!(response.status(), 201);
     let message: Value = response.json().await.unwrap();
-    assert_eq!((message["from"].as_str(), message["verified"].as_bool()), (Some("alice"), Some(true)));
+    assert_eq!(
+        (message["from"].as_str(), message["verified"].as_bool()),
+        (Some("alice"), Some(true))
+    );
 
     let wrong = bot("chat_0000", "b2").await.unwrap();
     assert_eq!(wrong.status(), 401);
@@ -521,12 +661,15 @@ async fn api_tokens_post_as_their_account_until_revoked() {
         .await
         .unwrap();
     let bob = member(&server, "bob").await;
-    bob.form(&format!("/settings/tokens/{token_id}/revoke"), &[]).await;
+    bob.form(&format!("/settings/tokens/{token_id}/revoke"), &[])
+        .await;
     let (_, page) = bob.page("/settings").await;
     assert!(page.contains("No such token"));
     assert_eq!(bot(&secret, "b3").await.unwrap().status(), 201);
 
-    alice.form(&format!("/settings/tokens/{token_id}/revoke"), &[]).await;
+    alice
+        .form(&format!("/settings/tokens/{token_id}/revoke"), &[])
+        .await;
     let (_, page) = alice.page("/settings").await;
     assert!(page.contains("Token revoked"));
     let revoked = bot(&secret, "b4").await.unwrap();

@@ -658,7 +658,13 @@ impl Browser {
     }
 
     /// `POST /api/rooms/{room}/messages` with this browser's cookies.
-    pub async fn post_message(&self, room: &str, id: &str, from: &str, body: &str) -> reqwest::Response {
+    pub async fn post_message(
+        &self,
+        room: &str,
+        id: &str,
+        from: &str,
+        body: &str,
+    ) -> reqwest::Response {
         self.http
             .post(self.url(&format!("/api/rooms/{room}/messages")))
             .json(&json!({ "id": id, "from": from, "body": body }))
@@ -668,7 +674,13 @@ impl Browser {
     }
 
     /// The page's server function for sending, as the composer calls it.
-    pub async fn send_via_page(&self, room: &str, id: &str, from: &str, body: &str) -> reqwest::Response {
+    pub async fn send_via_page(
+        &self,
+        room: &str,
+        id: &str,
+        from: &str,
+        body: &str,
+    ) -> reqwest::Response {
         self.form(
             "/fn/send_message",
             &[("room", room), ("id", id), ("from", from), ("body", body)],
