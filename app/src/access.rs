@@ -123,7 +123,7 @@ impl Access {
                 // A bad name is the bus's error to explain; a good one must
                 // not be somebody's account.
                 if let Ok(name) = checked_name(message.from)
-                    && self.accounts.is_registered(name).await?
+                    && self.accounts.is_registered(name)
                 {
                     return Err(SendRefusal::NameTaken(name.to_owned()));
                 }

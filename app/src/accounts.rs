@@ -12,6 +12,7 @@ use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 const SCHEMA: &str = "
@@ -74,6 +75,9 @@ impl AccountError {
 #[derive(Clone)]
 pub struct Accounts {
     pool: SqlitePool,
+    /// Every registered name, lower-cased: a guest's send checks it on
+    /// every message, which must not cost a database round trip.
+    names: Arc<RegisteredNames>,
     /// Verified against when a name does not exist, so that a login for a
     /// missing account takes as long as one with a wrong password.
     decoy_hash: Arc<str>,
@@ -98,10 +102,39 @@ impl Accounts {
             .await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
         let decoy_hash = hash_password("decoy password, never a real one".into()).await?;
-        Ok(Self {
+        let accounts = Self {
             pool,
+            names: Arc::default(),
             decoy_hash: decoy_hash.into(),
-        })
+        };
+        accounts.refresh_names().await?;
+        Ok(accounts)
+    }
+
+    /// Picks up names other server processes sharing this database
+    /// registered; call it periodically (see [`Accounts::follow_names`]).
+    pub async fn refresh_names(&self) -> Result<(), AccountError> {
+        let after = self.names.last_id.load(Ordering::Acquire);
+        let rows = sqlx::query("SELECT id, name_key FROM accounts WHERE id > ? ORDER BY id")
+            .bind(after)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in rows {
+            self.names.insert(row.get(1));
+            self.names.last_id.fetch_max(row.get(0), Ordering::AcqRel);
+        }
+        Ok(())
+    }
+
+    /// Refreshes the registered names every second, for ever.
+    pub async fn follow_names(self) {
+        let mut every_second = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every_second.tick().await;
+            if let Err(e) = self.refresh_names().await {
+                tracing::warn!(error = %e, "registered names not refreshed");
+            }
+        }
     }
 
     pub fn pool(&self) -> &SqlitePool {
@@ -123,11 +156,17 @@ impl Accounts {
         .fetch_optional(&self.pool)
         .await?;
         match inserted {
-            Some(row) => Ok(Account {
-                id: row.get(0),
-                name: name.to_owned(),
-                appearance: Appearance::default(),
-            }),
+            Some(row) => {
+                let id = row.get(0);
+                // Known at once here; `refresh_names` still reads it (and
+                // any other process's rows with lower ids) by id later.
+                self.names.insert(name.to_ascii_lowercase());
+                Ok(Account {
+                    id,
+                    name: name.to_owned(),
+                    appearance: Appearance::default(),
+                })
+            }
             None => Err(AccountError::NameTaken(name.to_owned())),
         }
     }
@@ -162,13 +201,11 @@ impl Accounts {
             .map(|(account, _)| account))
     }
 
-    /// Whether a guest's display name is some account's name.
-    pub async fn is_registered(&self, name: &str) -> Result<bool, AccountError> {
-        let row = sqlx::query("SELECT 1 FROM accounts WHERE name_key = ?")
-            .bind(name.trim().to_ascii_lowercase())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.is_some())
+    /// Whether a guest's display name is some account's name. Names
+    /// registered through another server process on the same database are
+    /// known within a second.
+    pub fn is_registered(&self, name: &str) -> bool {
+        self.names.contains(&name.trim().to_ascii_lowercase())
     }
 
     pub async fn change_password(
@@ -328,6 +365,28 @@ impl Accounts {
                 row.get(2),
             )
         }))
+    }
+}
+
+#[derive(Default)]
+struct RegisteredNames {
+    keys: std::sync::RwLock<std::collections::HashSet<String>>,
+    last_id: AtomicI64,
+}
+
+impl RegisteredNames {
+    fn insert(&self, key: String) {
+        self.keys
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(key);
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .contains(key)
     }
 }
 

@@ -120,6 +120,9 @@ impl Target {
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("CHAT_DATA_DIR", data.path())
             .env("RUST_LOG", "warn")
+            // The load comes from one address: measure delivery, not the
+            // per-sender send limit (which --server-env can turn back on).
+            .env("CHAT_SEND_RATE", "0")
             .env_remove("NATS_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());

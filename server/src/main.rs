@@ -178,6 +178,7 @@ async fn run(settings: Settings) -> Result<(), StartError> {
             path: db_path.clone(),
             source,
         })?;
+    tokio::spawn(accounts.clone().follow_names());
     let sessions = sessions::layer(&accounts, &settings)
         .await
         .map_err(StartError::Sessions)?;

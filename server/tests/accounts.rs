@@ -682,3 +682,45 @@ async fn api_tokens_post_as_their_account_until_revoked() {
         .collect();
     assert_eq!(ids, ["b1", "b3"]);
 }
+
+#[tokio::test]
+async fn two_servers_on_one_database_share_accounts_and_sessions() {
+    let nats = NatsServer::start();
+    let shared = tempfile::tempdir().unwrap();
+    let db = shared.path().join("app.db");
+    let db = db.to_str().unwrap();
+    let envs = [("NATS_URL", nats.url()), ("CHAT_DB", db.to_owned())];
+    let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = ChatServer::start(a_dir.path(), &envs).await;
+    let b = ChatServer::start(b_dir.path(), &envs).await;
+
+    let alice = member(&a, "alice").await;
+    // B learns the new name from the shared database within a second.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let response = b.post("general", "spoof", "alice", "I am alice").await;
+        if response.status() == 409 {
+            break;
+        }
+        assert_eq!(response.status(), 201);
+        assert!(
+            Instant::now() < deadline,
+            "B never learned that alice is registered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The session cookie made on A logs in on B too.
+    let on_b = b
+        .http
+        .get(b.url("/settings"))
+        .header(
+            "cookie",
+            format!("{SESSION_COOKIE}={}", alice.session_cookie().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on_b.status(), 200);
+    assert!(on_b.text().await.unwrap().contains("Logged in as"));
+}
