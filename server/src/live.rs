@@ -51,14 +51,13 @@ pub async fn live(
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         .max_message_size(MAX_INCOMING)
         .max_frame_size(MAX_INCOMING)
+        // Live sockets share the runtime with sends on purpose: a fan-out on
+        // a thread of its own let a 10,000-message burst outrun it until
+        // tabs fell behind the retention limit (docs/PERFORMANCE.md).
         .on_upgrade(move |socket| async move {
-            let fanout = state.fanout.clone();
-            let relayed = fanout.spawn(async move {
-                if let Err(e) = relay(state, room.clone(), after, socket).await {
-                    tracing::debug!(%room, error = %e, "live connection ended");
-                }
-            });
-            let _ = relayed.await;
+            if let Err(e) = relay(state, room.clone(), after, socket).await {
+                tracing::debug!(%room, error = %e, "live connection ended");
+            }
         }))
 }
 

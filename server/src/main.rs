@@ -42,8 +42,6 @@ pub struct AppState {
     pub default_rooms: Arc<Vec<String>>,
     /// Turns true when the server stops, so open live sockets close.
     pub shutdown: tokio::sync::watch::Receiver<bool>,
-    /// Where live sockets run (see [`fanout_runtime`]).
-    pub fanout: tokio::runtime::Handle,
     /// Accounts, rate limits and who may write.
     pub access: Access,
 }
@@ -208,7 +206,6 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         hub,
         default_rooms: Arc::new(settings.rooms.clone()),
         shutdown,
-        fanout: fanout_runtime(),
         access,
     };
     let allowed_origins = origin::AllowedOrigins(Arc::new(settings.allowed_origins.clone()));
@@ -238,43 +235,6 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         embedded.stop().await;
     }
     served.map_err(StartError::Serve)
-}
-
-/// Live sockets run on a thread of their own, so that writing one message
-/// to thousands of tabs does not queue the next send's HTTP response (and
-/// its JetStream ack) behind that work: the OS scheduler interleaves the
-/// two instead.
-fn fanout_runtime() -> tokio::runtime::Handle {
-    let (handle_tx, handle_rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("fanout".into())
-        .spawn(move || {
-            lower_thread_priority();
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("the fan-out runtime starts");
-            handle_tx
-                .send(runtime.handle().clone())
-                .expect("main thread waits");
-            runtime.block_on(std::future::pending::<()>());
-        })
-        .expect("the fan-out thread starts");
-    handle_rx
-        .recv()
-        .expect("the fan-out runtime sends its handle")
-}
-
-/// Fan-out yields the CPU to sends: a send waiting for its JetStream ack is
-/// a few microseconds of work that someone is waiting on, while a fan-out
-/// pass is thousands of socket writes whose tail latency matters less.
-fn lower_thread_priority() {
-    // SAFETY: plain syscalls on the calling thread's own id.
-    let outcome =
-        unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10) };
-    if outcome != 0 {
-        tracing::warn!(error = %std::io::Error::last_os_error(), "could not lower the fan-out thread's priority");
-    }
 }
 
 fn router(state: AppState, max_request_bytes: usize) -> Router {
