@@ -48,8 +48,6 @@ pub enum SendRefusal {
     TooFast(RetryAfter),
     #[error(transparent)]
     Send(#[from] SendError),
-    #[error(transparent)]
-    Accounts(#[from] AccountError),
 }
 
 impl Access {

@@ -109,12 +109,10 @@ pub(crate) mod ssr {
                 SendRefusal::TooFast(_) => http::StatusCode::TOO_MANY_REQUESTS,
                 SendRefusal::Send(SendError::Rejected(_)) => http::StatusCode::BAD_REQUEST,
                 SendRefusal::Send(SendError::Bus(_)) => http::StatusCode::SERVICE_UNAVAILABLE,
-                SendRefusal::Accounts(_) => http::StatusCode::SERVICE_UNAVAILABLE,
             };
             set_status(status);
             match e {
                 SendRefusal::Send(e) => e.into(),
-                SendRefusal::Accounts(e) => e.into(),
                 other => ChatError::Rejected(other.to_string()),
             }
         }

@@ -113,7 +113,6 @@ impl From<SendRefusal> for ApiError {
             SendRefusal::NameTaken(_) => rejected(StatusCode::CONFLICT),
             SendRefusal::TooFast(retry) => ApiError::TooFast(retry),
             SendRefusal::Send(e) => e.into(),
-            SendRefusal::Accounts(e) => e.into(),
         }
     }
 }
