@@ -2,12 +2,11 @@
 //! under `/settings`, behind the login guard.
 
 use crate::AppState;
-use crate::auth::{bad_form, page, see_other, unavailable, viewer};
+use crate::auth::{page, see_other, unavailable, viewer};
+use crate::extract::{Member, ValidForm};
 use app::account::AccountSettings;
 use app::accounts::AccountError;
-use app::session::{logged_in, renew_id, set_flash};
-use axum::Form;
-use axum::extract::rejection::FormRejection;
+use app::session::{renew_id, set_flash};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -16,10 +15,11 @@ use tower_sessions::Session;
 const SETTINGS: &str = "/settings";
 
 /// `GET /settings`
-pub async fn settings_page(State(state): State<AppState>, session: Session) -> Response {
-    let Some(logged_in) = logged_in(&session).await else {
-        return see_other("/login");
-    };
+pub async fn settings_page(
+    State(state): State<AppState>,
+    session: Session,
+    Member(logged_in): Member,
+) -> Response {
     let viewer = viewer(&state, &session).await;
     let accounts = &state.access.accounts;
     let loaded = async {
@@ -63,15 +63,9 @@ pub struct AppearanceForm {
 pub async fn appearance(
     State(state): State<AppState>,
     session: Session,
-    form: Result<Form<AppearanceForm>, FormRejection>,
+    Member(account): Member,
+    ValidForm(form): ValidForm<AppearanceForm>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(e) => return bad_form(e),
-    };
-    let Some(account) = logged_in(&session).await else {
-        return see_other("/login");
-    };
     let color = if form.use_color.is_some() {
         form.color.as_str()
     } else {
@@ -95,15 +89,9 @@ pub struct PasswordForm {
 pub async fn password(
     State(state): State<AppState>,
     session: Session,
-    form: Result<Form<PasswordForm>, FormRejection>,
+    Member(account): Member,
+    ValidForm(form): ValidForm<PasswordForm>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(e) => return bad_form(e),
-    };
-    let Some(account) = logged_in(&session).await else {
-        return see_other("/login");
-    };
     let changed = state
         .access
         .accounts
@@ -127,15 +115,9 @@ pub struct NewToken {
 pub async fn create_token(
     State(state): State<AppState>,
     session: Session,
-    form: Result<Form<NewToken>, FormRejection>,
+    Member(account): Member,
+    ValidForm(form): ValidForm<NewToken>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(e) => return bad_form(e),
-    };
-    let Some(account) = logged_in(&session).await else {
-        return see_other("/login");
-    };
     let created = state
         .access
         .accounts
@@ -157,11 +139,9 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     session: Session,
+    Member(account): Member,
     Path(token_id): Path<i64>,
 ) -> Response {
-    let Some(account) = logged_in(&session).await else {
-        return see_other("/login");
-    };
     let revoked = state
         .access
         .accounts

@@ -3,11 +3,11 @@
 //! JavaScript.
 
 use crate::AppState;
+use crate::extract::ValidForm;
 use app::account::{Viewer, safe_return_path};
 use app::limits::RetryAfter;
 use app::session::{LoggedIn, log_in, log_out, set_flash};
 use app::url::percent_encode;
-use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{StatusCode, header};
@@ -82,12 +82,8 @@ pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
-    form: Result<Form<Credentials>, FormRejection>,
+    ValidForm(form): ValidForm<Credentials>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(e) => return bad_form(e),
-    };
     let next = safe_return_path(&form.next);
     if let Err(retry) = state.access.limits.login_attempt(&form.name, peer.ip()) {
         return too_many_attempts(retry, &form_url("/login", next));
@@ -131,12 +127,8 @@ pub async fn register(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
-    form: Result<Form<Credentials>, FormRejection>,
+    ValidForm(form): ValidForm<Credentials>,
 ) -> Response {
-    let Form(form) = match form {
-        Ok(form) => form,
-        Err(e) => return bad_form(e),
-    };
     let next = safe_return_path(&form.next);
     // Account creation counts as a login attempt from the address, so one
     // client cannot mass-register.

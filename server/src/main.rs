@@ -5,6 +5,7 @@ mod account_forms;
 mod api;
 mod auth;
 mod embedded_nats;
+mod extract;
 mod guard;
 mod hub;
 mod live;
