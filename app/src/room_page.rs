@@ -119,6 +119,9 @@ fn Conversation(
         at_bottom.set(true);
     };
 
+    // Where the reader was before the first of the messages that arrived
+    // since the last frame: one correction covers them all.
+    let unsettled_view = StoredValue::new(None::<(i32, i32)>);
     let receive = move |incoming: Vec<ChatMessage>| {
         let before = scroller
             .get_untracked()
@@ -126,20 +129,29 @@ fn Conversation(
         let appended = messages
             .try_update(|list| merge(list, incoming))
             .unwrap_or(false);
-        if appended && !at_bottom.get_untracked() {
-            unseen.set(true);
-            // Keep what the reader looks at in place instead of sliding it up.
-            if let Some((height, top)) = before {
-                request_animation_frame(move || {
-                    if let Some(el) = scroller.get_untracked() {
-                        let grown = el.scroll_height() - height;
-                        if grown > 0 {
-                            el.set_scroll_top(top - grown);
-                        }
-                    }
-                });
-            }
+        if !appended || at_bottom.get_untracked() || unsettled_view.with_value(Option::is_some) {
+            return;
         }
+        unsettled_view.set_value(before);
+        // Keep what the reader looks at in place instead of sliding it up.
+        // The list is redrawn in a microtask, so the growth is measured in
+        // the next frame; the "New messages" button only shows once the view
+        // is back in place, so nothing observes the shifted list.
+        request_animation_frame(move || {
+            let before = unsettled_view.try_update_value(Option::take).flatten();
+            // The reader may have jumped to the newest message meanwhile
+            // (their own send does), and then there is nothing to keep.
+            if at_bottom.get_untracked() {
+                return;
+            }
+            if let (Some(el), Some((height, top))) = (scroller.get_untracked(), before) {
+                let grown = el.scroll_height() - height;
+                if grown > 0 {
+                    el.set_scroll_top(top - grown);
+                }
+            }
+            unseen.set(true);
+        });
     };
 
     #[cfg(feature = "hydrate")]

@@ -219,6 +219,13 @@ for (const viewport of [
       await page.getByRole('button', { name: /New messages/ }).click();
       await expect(messageBodies(page).last()).toHaveText('a new line from someone else');
       await expect(messageBodies(page).last()).toBeInViewport();
+
+      // A reader who scrolled up and writes is taken to their own line.
+      await scroller.evaluate((el) => el.scrollTo({ top: -600 }));
+      await sendFromComposer(page, 'written while scrolled up');
+      await expect(messageBodies(page).last()).toHaveText('written while scrolled up');
+      await expect(messageBodies(page).last()).toBeInViewport();
+      await expect(page.getByRole('button', { name: /New messages/ })).toBeHidden();
     });
   }
 }
