@@ -6,6 +6,7 @@ use crate::accounts::Account;
 use crate::history::HistoryPage;
 use crate::message::{ChatMessage, MessageRuleError, checked_body, checked_id, checked_name};
 use crate::room::{ROOM_SUBJECT_PREFIX, RoomName, RoomSummary};
+use crate::unanswered::UnansweredSends;
 use async_nats::jetstream::{self, stream};
 use async_nats::{Client, HeaderMap, Subscriber};
 use futures::StreamExt;
@@ -126,6 +127,7 @@ pub struct ReadBatch {
 pub struct ChatBus {
     client: Client,
     js: jetstream::Context,
+    unanswered: UnansweredSends,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> BusError {
@@ -161,7 +163,13 @@ impl ChatBus {
         let started = tokio::time::Instant::now();
         loop {
             match js.create_or_update_stream(config.clone()).await {
-                Ok(_) => return Ok(Self { client, js }),
+                Ok(_) => {
+                    return Ok(Self {
+                        client,
+                        js,
+                        unanswered: UnansweredSends::default(),
+                    });
+                }
                 Err(e) if started.elapsed() < STREAM_SETUP_PATIENCE => {
                     tracing::warn!(error = %e, "JetStream not ready for the CHAT stream yet; retrying");
                     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -173,6 +181,12 @@ impl ChatBus {
 
     pub fn client(&self) -> &Client {
         &self.client
+    }
+
+    /// This process's sends that are stored but not answered yet; a room's
+    /// fan-out waits for them.
+    pub fn unanswered(&self) -> &UnansweredSends {
+        &self.unanswered
     }
 
     /// Stores a message and waits for JetStream's ack. A retried `id` in the
@@ -209,6 +223,9 @@ impl ChatBus {
         let mut headers = HeaderMap::new();
         // Scoped by room so that equal ids in two rooms are two messages.
         headers.insert("Nats-Msg-Id", format!("{room}/{id}").as_str());
+        // Until this returns, the room's fan-out holds the message back, so
+        // that the answer to this send goes out before the room's writes.
+        let _answering = self.unanswered.begin(room.as_str(), id);
         let ack = self
             .js
             .publish_with_headers(room.subject(), headers, payload.into())

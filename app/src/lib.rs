@@ -19,6 +19,8 @@ pub mod bus;
 pub mod limits;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod unanswered;
 
 pub mod account_bar;
 #[cfg(feature = "ssr")]

@@ -3,6 +3,7 @@
 
 use app::bus::{ChatBus, LiveMessage};
 use app::room::RoomName;
+use app::unanswered::UnansweredSends;
 use axum::extract::ws::Utf8Bytes;
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ pub struct LiveFrame {
 
 pub struct Hub {
     client: async_nats::Client,
+    unanswered: UnansweredSends,
     rooms: Mutex<HashMap<RoomName, Weak<RoomFeed>>>,
 }
 
@@ -57,9 +59,10 @@ impl Drop for RoomFeed {
 }
 
 impl Hub {
-    pub fn new(client: async_nats::Client) -> Arc<Self> {
+    pub fn new(client: async_nats::Client, unanswered: UnansweredSends) -> Arc<Self> {
         Arc::new(Self {
             client,
+            unanswered,
             rooms: Mutex::new(HashMap::new()),
         })
     }
@@ -86,7 +89,13 @@ impl Hub {
             return Ok((feed, receiver));
         }
         let (sender, receiver) = broadcast::channel(ROOM_BUFFER);
-        let pump = tokio::spawn(pump(room.clone(), subscription, sender.clone())).abort_handle();
+        let pump = tokio::spawn(pump(
+            room.clone(),
+            subscription,
+            sender.clone(),
+            self.unanswered.clone(),
+        ))
+        .abort_handle();
         let feed = Arc::new(RoomFeed {
             room: room.clone(),
             sender,
@@ -117,11 +126,15 @@ async fn pump(
     room: RoomName,
     mut subscription: async_nats::Subscriber,
     sender: broadcast::Sender<FeedEvent>,
+    unanswered: UnansweredSends,
 ) {
     while let Some(msg) = subscription.next().await {
         match ChatBus::decode_live(&room, &msg) {
             Ok(LiveMessage { message, prev_seq }) => {
                 let json = serde_json::to_string(&message).expect("a message always serialises");
+                // The sender is answered first; the ack would otherwise
+                // wait behind this room's socket writes.
+                unanswered.answered(room.as_str(), &message.id).await;
                 let frame = LiveFrame {
                     seq: message.seq,
                     prev_seq,

@@ -151,7 +151,7 @@ async fn run(settings: Settings) -> Result<(), StartError> {
         ..StreamSettings::default()
     };
     let bus = ChatBus::open(client.clone(), &stream_settings).await?;
-    let hub = Hub::new(client.clone());
+    let hub = Hub::new(client.clone(), bus.unanswered().clone());
     {
         let hub = Arc::clone(&hub);
         tokio::spawn(async move {
