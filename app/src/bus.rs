@@ -221,8 +221,7 @@ impl ChatBus {
         }
         let payload = serde_json::to_vec(&stored).expect("a message always serialises");
         let mut headers = HeaderMap::new();
-        // Scoped by room so that equal ids in two rooms are two messages.
-        headers.insert("Nats-Msg-Id", format!("{room}/{id}").as_str());
+        headers.insert("Nats-Msg-Id", message_key(room.as_str(), id).as_str());
         // Until this returns, the room's fan-out holds the message back, so
         // that the answer to this send goes out before the room's writes.
         let _answering = self.unanswered.begin(room.as_str(), id);
@@ -432,6 +431,12 @@ impl ChatBus {
             prev_seq,
         })
     }
+}
+
+/// A message's identity in the stream's duplicate window: scoped by room,
+/// so that equal client ids in two rooms are two messages.
+pub fn message_key(room: &str, id: &str) -> String {
+    format!("{room}/{id}")
 }
 
 fn direct_get_subject() -> String {

@@ -3,6 +3,7 @@
 //! the room, the ack would otherwise queue behind the thousand socket
 //! writes of its own message (docs/PERFORMANCE.md).
 
+use crate::bus::message_key as key;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,7 +13,7 @@ use tokio::sync::oneshot;
 /// stuck answer must not stall the room.
 const PATIENCE: Duration = Duration::from_millis(25);
 
-/// Keyed like `Nats-Msg-Id`: the room and the client's message id.
+/// Keyed like `Nats-Msg-Id` (`bus::message_key`).
 #[derive(Clone, Default)]
 pub struct UnansweredSends {
     waiting: Arc<Mutex<HashMap<String, oneshot::Receiver<()>>>>,
@@ -71,10 +72,6 @@ impl UnansweredSends {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-fn key(room: &str, id: &str) -> String {
-    format!("{room}/{id}")
 }
 
 #[cfg(test)]
