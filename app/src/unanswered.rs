@@ -65,12 +65,9 @@ impl UnansweredSends {
         }
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.waiting.lock().map(|w| w.len()).unwrap_or(0)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -93,7 +90,7 @@ mod tests {
             .await
             .expect("released when the answer is given")
             .unwrap();
-        assert!(sends.is_empty());
+        assert_eq!(sends.len(), 0);
     }
 
     #[tokio::test]
