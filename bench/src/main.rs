@@ -123,9 +123,6 @@ impl Target {
             // The load comes from one address: measure delivery, not the
             // per-sender send limit (which --server-env can turn back on).
             .env("CHAT_SEND_RATE", "0")
-            // The load comes from one address: measure delivery, not the
-            // per-sender send limit (which --server-env can turn back on).
-            .env("CHAT_SEND_RATE", "0")
             .env_remove("NATS_URL")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
