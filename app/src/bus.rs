@@ -221,10 +221,11 @@ impl ChatBus {
         }
         let payload = serde_json::to_vec(&stored).expect("a message always serialises");
         let mut headers = HeaderMap::new();
-        headers.insert("Nats-Msg-Id", message_key(room.as_str(), id).as_str());
+        let key = message_key(room.as_str(), id);
+        headers.insert("Nats-Msg-Id", key.as_str());
         // Until this returns, the room's fan-out holds the message back, so
         // that the answer to this send goes out before the room's writes.
-        let _answering = self.unanswered.begin(room.as_str(), id);
+        let _answering = self.unanswered.begin(key);
         let ack = self
             .js
             .publish_with_headers(room.subject(), headers, payload.into())

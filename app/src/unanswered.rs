@@ -3,7 +3,6 @@
 //! the room, the ack would otherwise queue behind the thousand socket
 //! writes of its own message (docs/PERFORMANCE.md).
 
-use crate::bus::message_key as key;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,7 +12,7 @@ use tokio::sync::oneshot;
 /// stuck answer must not stall the room.
 const PATIENCE: Duration = Duration::from_millis(25);
 
-/// Keyed like `Nats-Msg-Id` (`bus::message_key`).
+/// Keyed by `bus::message_key`, the message's `Nats-Msg-Id`.
 #[derive(Clone, Default)]
 pub struct UnansweredSends {
     waiting: Arc<Mutex<HashMap<String, oneshot::Receiver<()>>>>,
@@ -39,8 +38,7 @@ impl Drop for Answering {
 
 impl UnansweredSends {
     /// Marks a send as unanswered until the returned guard is dropped.
-    pub fn begin(&self, room: &str, id: &str) -> Answering {
-        let key = key(room, id);
+    pub fn begin(&self, key: String) -> Answering {
         let (answered, receiver) = oneshot::channel();
         if let Ok(mut waiting) = self.waiting.lock() {
             waiting.insert(key.clone(), receiver);
@@ -54,9 +52,9 @@ impl UnansweredSends {
 
     /// Waits until the send of this message, if this process is still
     /// answering it, has been answered.
-    pub async fn answered(&self, room: &str, id: &str) {
+    pub async fn answered(&self, key: &str) {
         let receiver = match self.waiting.lock() {
-            Ok(mut waiting) => waiting.remove(&key(room, id)),
+            Ok(mut waiting) => waiting.remove(key),
             Err(_) => None,
         };
         if let Some(receiver) = receiver {
@@ -78,10 +76,10 @@ mod tests {
     #[tokio::test]
     async fn a_fan_out_waits_until_the_sender_is_answered() {
         let sends = UnansweredSends::default();
-        let answering = sends.begin("lobby", "m1");
+        let answering = sends.begin("lobby/m1".into());
         let waiter = tokio::spawn({
             let sends = sends.clone();
-            async move { sends.answered("lobby", "m1").await }
+            async move { sends.answered("lobby/m1").await }
         });
         tokio::task::yield_now().await;
         assert!(!waiter.is_finished());
@@ -96,10 +94,10 @@ mod tests {
     #[tokio::test]
     async fn other_messages_and_answered_sends_do_not_wait() {
         let sends = UnansweredSends::default();
-        let _other_room = sends.begin("other", "m1");
-        drop(sends.begin("lobby", "m1"));
+        let _other_room = sends.begin("other/m1".into());
+        drop(sends.begin("lobby/m1".into()));
         assert_eq!(sends.len(), 1, "an answered send leaves nothing behind");
-        tokio::time::timeout(Duration::from_millis(5), sends.answered("lobby", "m1"))
+        tokio::time::timeout(Duration::from_millis(5), sends.answered("lobby/m1"))
             .await
             .expect("nothing to wait for");
     }
@@ -107,9 +105,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_stuck_answer_holds_the_room_for_a_bounded_time() {
         let sends = UnansweredSends::default();
-        let _stuck = sends.begin("lobby", "m1");
+        let _stuck = sends.begin("lobby/m1".into());
         let started = tokio::time::Instant::now();
-        sends.answered("lobby", "m1").await;
+        sends.answered("lobby/m1").await;
         assert_eq!(started.elapsed(), PATIENCE);
     }
 }

@@ -1,7 +1,7 @@
 //! The room hub: one NATS subscription per active room in this process,
 //! fanned out in-process to that room's tabs.
 
-use app::bus::{ChatBus, LiveMessage};
+use app::bus::{ChatBus, LiveMessage, message_key};
 use app::room::RoomName;
 use app::unanswered::UnansweredSends;
 use axum::extract::ws::Utf8Bytes;
@@ -134,7 +134,9 @@ async fn pump(
                 let json = serde_json::to_string(&message).expect("a message always serialises");
                 // The sender is answered first; the ack would otherwise
                 // wait behind this room's socket writes.
-                unanswered.answered(room.as_str(), &message.id).await;
+                unanswered
+                    .answered(&message_key(room.as_str(), &message.id))
+                    .await;
                 let frame = LiveFrame {
                     seq: message.seq,
                     prev_seq,
