@@ -1,39 +1,16 @@
-//! The chat web app: wire types, server functions and Leptos components,
-//! shared by the server (feature `ssr`) and the browser (feature `hydrate`).
+//! The chat's web UI on Leptos: the document shell, the app and its routes.
+//! Pages are in `pages/`, their parts in `components/`, browser-only code in
+//! `browser/`, and the server functions the pages call in `server_fns/`.
 #![recursion_limit = "256"]
 
-pub mod account;
-pub mod history;
-pub mod message;
-pub mod room;
-mod server_fns;
-pub mod url;
-
-#[cfg(feature = "ssr")]
-pub mod access;
-#[cfg(feature = "ssr")]
-pub mod accounts;
-#[cfg(feature = "ssr")]
-pub mod bus;
-#[cfg(feature = "ssr")]
-pub mod limits;
-#[cfg(feature = "ssr")]
-pub mod session;
-#[cfg(feature = "ssr")]
-pub mod unanswered;
-
-pub mod account_bar;
-#[cfg(feature = "ssr")]
-pub mod account_pages;
-mod composer;
 #[cfg(feature = "hydrate")]
-mod live_feed;
-mod lobby;
-mod message_list;
-mod room_page;
+pub mod browser;
+pub mod components;
+pub mod pages;
+pub mod server_fns;
 
-pub use server_fns::*;
-
+use components::account_bar::ViewerResource;
+use components::local_time::Hydrated;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
@@ -64,50 +41,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// True once the page has hydrated: what only the browser knows (local time,
-/// the saved name) is shown from then on, so the first render matches the
-/// server's.
-#[derive(Clone, Copy)]
-pub struct Hydrated(pub ReadSignal<bool>);
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
     provide_context(Hydrated(hydrated));
-    provide_context(account_bar::ViewerResource(Resource::new(
+    provide_context(ViewerResource(Resource::new(
         || (),
-        |_| load_viewer(),
+        |_| server_fns::load_viewer(),
     )));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/chat.css" />
         <Title text="Chat" />
         <Router>
-            <Routes fallback=|| view! { <NotFound /> }>
-                <Route path=path!("/") view=lobby::Lobby ssr=SsrMode::Async />
-                <Route path=path!("/r/:room") view=room_page::RoomPage ssr=SsrMode::Async />
+            <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
+                <Route path=path!("/") view=pages::lobby::Lobby ssr=SsrMode::Async />
+                <Route path=path!("/r/:room") view=pages::room::RoomPage ssr=SsrMode::Async />
             </Routes>
         </Router>
-    }
-}
-
-#[component]
-fn NotFound() -> impl IntoView {
-    set_status(404);
-    view! {
-        <main class="page notice">
-            <h1>"Not found"</h1>
-            <p><a href="/">"Back to the rooms"</a></p>
-        </main>
-    }
-}
-
-/// Sets the HTTP status of the server-rendered page; nothing in the browser.
-fn set_status(_code: u16) {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(http::StatusCode::from_u16(_code).expect("a valid status code"));
     }
 }

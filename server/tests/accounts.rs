@@ -3,11 +3,9 @@
 //! logout, session renewal, flash messages, the login guard, server-set
 //! identity, rate limits, the Origin check and API tokens.
 
-mod common;
-
-use common::*;
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use testkit::*;
 
 const PASSWORD: &str = "correct horse";
 

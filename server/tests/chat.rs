@@ -1,10 +1,8 @@
 //! The chat against a real nats-server and the real server binary.
 
-mod common;
-
-use common::*;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+use testkit::*;
 
 #[tokio::test]
 async fn a_message_reaches_every_live_connection_of_the_room() {
@@ -23,10 +21,10 @@ async fn a_message_reaches_every_live_connection_of_the_room() {
     assert_eq!(sent["from"], "tester");
     assert!(sent["ts"].as_str().unwrap().ends_with('Z'));
     assert!(
-        elsewhere
-            .next_within(Duration::from_millis(300))
-            .await
-            .is_none(),
+        matches!(
+            elsewhere.next_within(Duration::from_millis(300)).await,
+            Next::Silent
+        ),
         "room B must not see room A"
     );
 }
@@ -93,7 +91,10 @@ async fn resume_after_a_sequence_replays_then_goes_live_without_gap_or_duplicate
     let expected: Vec<u64> = all.into_iter().filter(|s| *s > after).collect();
     assert_eq!(tab.take_seqs(expected.len()).await, expected);
     assert!(
-        tab.next_within(Duration::from_millis(300)).await.is_none(),
+        matches!(
+            tab.next_within(Duration::from_millis(300)).await,
+            Next::Silent
+        ),
         "no duplicates after the end"
     );
 

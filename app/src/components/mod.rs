@@ -1,0 +1,6 @@
+//! Small components named for what they show.
+
+pub mod account_bar;
+pub mod composer;
+pub mod local_time;
+pub mod message_list;

@@ -1,0 +1,63 @@
+//! `/`: the rooms with their last activity, and a form to open any room.
+
+use crate::components::account_bar::{AccountControl, FlashNotice};
+use crate::components::local_time::LocalTime;
+use crate::server_fns::list_rooms;
+use leptos::prelude::*;
+
+#[component]
+pub fn Lobby() -> impl IntoView {
+    let rooms = Resource::new(|| (), |_| list_rooms());
+    view! {
+        <main class="page lobby">
+            <header class="topbar">
+                <h1>"Chat"</h1>
+                <AccountControl />
+            </header>
+            <FlashNotice />
+            <section class="lobby-body">
+                // A GET form: works the same with or without JavaScript.
+                <form class="open-room" method="get" action="/go">
+                    <label for="room-name">"Open a room"</label>
+                    <div class="row">
+                        <input id="room-name" name="room" required maxlength="32"
+                            pattern="[A-Za-z0-9_\\-]{1,32}" placeholder="room name"
+                            title="1 to 32 letters, digits, '-' or '_'" />
+                        <button type="submit">"Open"</button>
+                    </div>
+                </form>
+                <h2>"Rooms"</h2>
+                <Suspense fallback=|| view! { <p class="muted">"Loading rooms…"</p> }>
+                    {move || Suspend::new(async move {
+                        match rooms.await {
+                            Ok(rooms) => view! {
+                                <ul class="room-list">
+                                    {rooms.into_iter().map(|room| {
+                                        let href = format!("/r/{}", room.name);
+                                        let count = match room.count {
+                                            0 => "no messages yet".to_string(),
+                                            1 => "1 message".to_string(),
+                                            n => format!("{n} messages"),
+                                        };
+                                        view! {
+                                            <li>
+                                                <a href=href>
+                                                    <span class="room-name">{format!("#{}", room.name)}</span>
+                                                    <span class="muted">{count}</span>
+                                                    {room.last_ts.map(|ts| view! {
+                                                        <span class="muted">"last "<LocalTime ts /></span>
+                                                    })}
+                                                </a>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any(),
+                            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </section>
+        </main>
+    }
+}

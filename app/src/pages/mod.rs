@@ -1,0 +1,18 @@
+//! The app's pages, one file each; the account pages are plain server-rendered
+//! forms outside the hydrated app.
+
+#[cfg(feature = "ssr")]
+pub mod account;
+pub mod lobby;
+pub mod not_found;
+pub mod room;
+
+/// Sets the HTTP status of the server-rendered page; nothing in the browser.
+pub(crate) fn set_status(_code: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(status) = http::StatusCode::from_u16(_code)
+    {
+        res.set_status(status);
+    }
+}

@@ -1,0 +1,276 @@
+//! `/r/{room}`: a room's history, its live feed and the composer.
+
+use crate::components::account_bar::{AccountControl, FlashNotice, use_viewer};
+use crate::components::composer::Composer;
+use crate::components::message_list::{MessageItem, starts_group};
+use crate::pages::set_status;
+use crate::server_fns::{RoomOpening, older_messages, open_room};
+use model::account::Viewer;
+use model::history::merge;
+use model::message::ChatMessage;
+use model::room::RoomName;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// What the tab's live connection is doing, shown in the header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub enum LiveState {
+    Connecting,
+    Live,
+    Reconnecting,
+}
+
+impl LiveState {
+    fn label(self) -> &'static str {
+        match self {
+            LiveState::Connecting => "connecting…",
+            LiveState::Live => "live",
+            LiveState::Reconnecting => "reconnecting…",
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            LiveState::Connecting => "connecting",
+            LiveState::Live => "live",
+            LiveState::Reconnecting => "reconnecting",
+        }
+    }
+}
+
+#[component]
+pub fn RoomPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    move || {
+        let name = params.read().get("room").unwrap_or_default();
+        let form_error = query.read_untracked().get("error");
+        match RoomName::parse(&name) {
+            Ok(room) => view! { <Room room form_error /> }.into_any(),
+            Err(e) => {
+                set_status(400);
+                view! {
+                    <main class="page notice">
+                        <h1>"Invalid room name"</h1>
+                        <p class="error" role="alert">{e.to_string()}</p>
+                        <p><a href="/">"Back to the rooms"</a></p>
+                    </main>
+                }
+                .into_any()
+            }
+        }
+    }
+}
+
+#[component]
+fn Room(room: RoomName, form_error: Option<String>) -> impl IntoView {
+    let name = room.to_string();
+    let opening = Resource::new(move || name.clone(), open_room);
+    let viewer = use_viewer();
+    let title = format!("#{room} · Chat");
+    view! {
+        <leptos_meta::Title text=title />
+        <Suspense fallback=|| view! { <main class="page room"><p class="muted">"Loading…"</p></main> }>
+            {move || {
+                let room = room.clone();
+                let form_error = form_error.clone();
+                Suspend::new(async move {
+                    let viewer = viewer.await.unwrap_or_default();
+                    match opening.await {
+                        Ok(opening) => view! { <Conversation room opening form_error viewer /> }.into_any(),
+                        Err(e) => view! {
+                            <main class="page notice">
+                                <h1>"This room cannot be shown"</h1>
+                                <p class="error" role="alert">{e.to_string()}</p>
+                            </main>
+                        }
+                        .into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Conversation(
+    room: RoomName,
+    opening: RoomOpening,
+    form_error: Option<String>,
+    viewer: Viewer,
+) -> impl IntoView {
+    let messages = RwSignal::new(opening.page.messages);
+    let has_older = RwSignal::new(opening.page.has_older);
+    let loading_older = RwSignal::new(false);
+    let older_error = RwSignal::new(None::<String>);
+    let live = RwSignal::new(LiveState::Connecting);
+    let unseen = RwSignal::new(false);
+    let at_bottom = RwSignal::new(true);
+    let scroller = NodeRef::<html::Div>::new();
+
+    // The list scrolls in `column-reverse`, so scrollTop is 0 at the newest
+    // message and negative above it: the browser keeps a reader who is at
+    // the bottom there, with or without JavaScript.
+    let scroll_to_newest = move || {
+        if let Some(el) = scroller.get_untracked() {
+            el.set_scroll_top(0);
+        }
+        unseen.set(false);
+        at_bottom.set(true);
+    };
+
+    // Where the reader was before the first of the messages that arrived
+    // since the last frame: one correction covers them all.
+    let unsettled_view = StoredValue::new(None::<(i32, i32)>);
+    let receive = move |incoming: Vec<ChatMessage>| {
+        let before = scroller
+            .get_untracked()
+            .map(|el| (el.scroll_height(), el.scroll_top()));
+        let appended = messages
+            .try_update(|list| merge(list, incoming))
+            .unwrap_or(false);
+        if !appended || at_bottom.get_untracked() || unsettled_view.with_value(Option::is_some) {
+            return;
+        }
+        unsettled_view.set_value(before);
+        // Keep what the reader looks at in place instead of sliding it up.
+        // The list is redrawn in a microtask, so the growth is measured in
+        // the next frame; the "New messages" button only shows once the view
+        // is back in place, so nothing observes the shifted list.
+        request_animation_frame(move || {
+            let before = unsettled_view.try_update_value(Option::take).flatten();
+            // The reader may have jumped to the newest message meanwhile
+            // (their own send does), and then there is nothing to keep.
+            if at_bottom.get_untracked() {
+                return;
+            }
+            if let (Some(el), Some((height, top))) = (scroller.get_untracked(), before) {
+                let grown = el.scroll_height() - height;
+                if grown > 0 {
+                    el.set_scroll_top(top - grown);
+                }
+            }
+            unseen.set(true);
+        });
+    };
+
+    #[cfg(feature = "hydrate")]
+    {
+        let feed = crate::browser::live_feed::LiveFeed::start(
+            room.to_string(),
+            move || messages.with_untracked(|list| list.last().map_or(0, |m| m.seq)),
+            move |message| receive(vec![message]),
+            move |state| live.set(state),
+        );
+        let feed = send_wrapper::SendWrapper::new(feed);
+        on_cleanup(move || feed.take().stop());
+    }
+
+    let room_name = room.to_string();
+    let load_older = move || {
+        if loading_older.get_untracked() || !has_older.get_untracked() {
+            return;
+        }
+        let Some(first) = messages.with_untracked(|list| list.first().map(|m| m.seq)) else {
+            return;
+        };
+        loading_older.set(true);
+        let room_name = room_name.clone();
+        leptos::task::spawn_local(async move {
+            match older_messages(room_name, first).await {
+                Ok(page) => {
+                    has_older.set(page.has_older);
+                    older_error.set(None);
+                    messages.update(|list| {
+                        merge(list, page.messages);
+                    });
+                }
+                Err(e) => older_error.set(Some(e.to_string())),
+            }
+            loading_older.set(false);
+        });
+    };
+    let load_older_on_click = load_older.clone();
+
+    let on_scroll = move |_| {
+        let Some(el) = scroller.get_untracked() else {
+            return;
+        };
+        let bottom = el.scroll_top() > -8;
+        at_bottom.set(bottom);
+        if bottom {
+            unseen.set(false);
+        }
+        let from_top = el.scroll_height() + el.scroll_top() - el.client_height();
+        if from_top < 80 {
+            load_older();
+        }
+    };
+
+    let grouped = Memo::new(move |_| {
+        messages.with(|list| {
+            list.iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    (
+                        m.clone(),
+                        starts_group(i.checked_sub(1).map(|p| &list[p]), m),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+
+    let on_sent = Callback::new(move |message: ChatMessage| {
+        receive(vec![message]);
+        scroll_to_newest();
+    });
+
+    view! {
+        <main class="page room">
+            <header class="topbar">
+                <a class="back" href="/" aria-label="All rooms">"←"</a>
+                <h1>{format!("#{room}")}</h1>
+                <span class="live-state" data-state=move || live.get().key() role="status">
+                    {move || live.get().label()}
+                </span>
+                <AccountControl />
+            </header>
+            <FlashNotice />
+            <div class="scroller" node_ref=scroller on:scroll=on_scroll>
+                <div class="timeline">
+                    <div class="history-edge">
+                        <Show
+                            when=move || has_older.get()
+                            fallback=|| view! { <p class="muted start">"This is the start of the room."</p> }
+                        >
+                            <button class="load-older" type="button"
+                                disabled=move || loading_older.get()
+                                on:click={
+                                    let load_older = load_older_on_click.clone();
+                                    move |_| load_older()
+                                }>
+                                {move || if loading_older.get() { "Loading…" } else { "Load older messages" }}
+                            </button>
+                        </Show>
+                        {move || older_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                    </div>
+                    <ol class="messages" aria-live="polite">
+                        <For
+                            each=move || grouped.get()
+                            key=|(m, first)| (m.seq, *first)
+                            children=|(message, first_of_group)| view! { <MessageItem message first_of_group /> }
+                        />
+                    </ol>
+                </div>
+            </div>
+            <Show when=move || unseen.get()>
+                <button class="new-messages" type="button" on:click=move |_| scroll_to_newest()>
+                    "New messages ↓"
+                </button>
+            </Show>
+            <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer />
+        </main>
+    }
+}

@@ -1,0 +1,66 @@
+//! Sending a message and reading a room's history, for the room page.
+
+use super::ChatError;
+use leptos::prelude::*;
+use model::history::HistoryPage;
+use model::message::ChatMessage;
+use serde::{Deserialize, Serialize};
+
+/// The first page of a room, plus a fresh id for the next message, made on
+/// the server so that the form works without JavaScript and the first
+/// client render matches the server's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomOpening {
+    pub page: HistoryPage,
+    pub next_id: String,
+}
+
+#[server(prefix = "/fn", endpoint = "send_message")]
+pub async fn send_message(
+    room: String,
+    id: String,
+    from: String,
+    body: String,
+) -> Result<ChatMessage, ChatError> {
+    use super::ssr;
+    let result: Result<ChatMessage, ChatError> = async {
+        let room_name = ssr::room(&room)?;
+        let chat = ssr::chat()?;
+        let identity = ssr::identity(&chat).await?;
+        let outgoing = service::Outgoing {
+            room: &room_name,
+            id: &id,
+            from: &from,
+            body: &body,
+        };
+        Ok(chat.send(&identity, outgoing).await?)
+    }
+    .await;
+    if let Err(e) = &result {
+        ssr::redirect_form_error(&room, e);
+    }
+    result
+}
+
+#[server(prefix = "/fn", endpoint = "open_room")]
+pub async fn open_room(room: String) -> Result<RoomOpening, ChatError> {
+    use super::ssr;
+    let room = ssr::room(&room)?;
+    let chat = ssr::chat()?;
+    let page = chat
+        .history(&room, None, model::history::PAGE_SIZE)
+        .await?;
+    Ok(RoomOpening {
+        page,
+        next_id: chat.new_message_id(),
+    })
+}
+
+#[server(prefix = "/fn", endpoint = "older_messages")]
+pub async fn older_messages(room: String, before: u64) -> Result<HistoryPage, ChatError> {
+    use super::ssr;
+    let room = ssr::room(&room)?;
+    Ok(ssr::chat()?
+        .history(&room, Some(before), model::history::PAGE_SIZE)
+        .await?)
+}

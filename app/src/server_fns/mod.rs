@@ -1,0 +1,126 @@
+//! Server functions the pages call. Each is thin: it asks the service and
+//! maps its error; the rules live in the service.
+
+mod messages;
+mod rooms;
+mod viewer;
+
+pub use messages::{OlderMessages, OpenRoom, RoomOpening, SendMessage, older_messages, open_room, send_message};
+pub use rooms::{ListRooms, list_rooms};
+pub use viewer::{LoadViewer, load_viewer};
+
+use model::ErrorKind;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// The error a page shows: the service's kind and a text meant for people.
+/// Internal causes are logged on the server and never sent to the browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ChatError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl FromServerFnError for ChatError {
+    type Encoder = JsonEncoding;
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        ChatError {
+            kind: ErrorKind::Unavailable,
+            message: format!("request failed: {value}"),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use super::ChatError;
+    use leptos::prelude::*;
+    use model::ErrorKind;
+    use model::room::RoomName;
+    use model::url::percent_encode;
+    use service::Chat;
+    use service::access::Identity;
+    use service::session::Session;
+
+    /// The one place a service error becomes a page's error: the HTTP status
+    /// from its kind, the text a person reads.
+    impl From<service::Error> for ChatError {
+        fn from(e: service::Error) -> Self {
+            let kind = e.kind();
+            if kind == ErrorKind::Unavailable {
+                tracing::warn!(error = %e.report(), "server function failed");
+            }
+            set_status(kind.http_status());
+            let message = match kind {
+                ErrorKind::Unavailable => "the chat is unavailable right now, please try again".into(),
+                _ => e.message().to_owned(),
+            };
+            ChatError { kind, message }
+        }
+    }
+
+    pub fn chat() -> Result<Chat, ChatError> {
+        use_context::<Chat>().ok_or_else(|| {
+            tracing::error!("Chat missing from the server function context");
+            ChatError {
+                kind: ErrorKind::Unavailable,
+                message: "the chat is unavailable right now, please try again".into(),
+            }
+        })
+    }
+
+    fn request_parts() -> Option<http::request::Parts> {
+        use_context::<http::request::Parts>()
+    }
+
+    /// The browser session, when the session layer is in front.
+    pub fn session() -> Option<Session> {
+        service::session::of_request(&request_parts()?)
+    }
+
+    /// Who is calling, and what their messages are counted against.
+    pub async fn identity(chat: &Chat) -> Result<Identity, ChatError> {
+        Ok(chat
+            .identify_session(session().as_ref(), client_address())
+            .await?)
+    }
+
+    fn client_address() -> std::net::IpAddr {
+        request_parts()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                    .map(|info| info.0.ip())
+            })
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    }
+
+    fn set_status(status: u16) {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+            && let Ok(status) = http::StatusCode::from_u16(status)
+        {
+            response.set_status(status);
+        }
+    }
+
+    pub fn room(name: &str) -> Result<RoomName, ChatError> {
+        RoomName::parse(name).map_err(|e| service::Error::from(e).into())
+    }
+
+    /// A plain form post (no JavaScript) sees errors only after a redirect,
+    /// so it goes back to the room with the error in the query.
+    pub fn redirect_form_error(room: &str, error: &ChatError) {
+        let plain_form = request_parts()
+            .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
+            .and_then(|v| v.to_str().ok().map(|v| v.contains("text/html")))
+            .unwrap_or(false);
+        if plain_form {
+            // An invalid room lands on the room page's own "invalid room name".
+            let (room, text) = (percent_encode(room), percent_encode(&error.to_string()));
+            leptos_axum::redirect(&format!("/r/{room}?error={text}"));
+        }
+    }
+}

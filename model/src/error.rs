@@ -1,0 +1,99 @@
+//! What kind of failure a request met: the one list every transport maps to
+//! its own status (HTTP, a server function's error, a terminal message).
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of a refused or failed request. The HTTP status of each kind
+/// is decided here, and nowhere else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The input breaks a rule (bad room name, empty body, bad JSON).
+    BadInput,
+    /// A request body larger than the server accepts.
+    TooLarge,
+    /// A request body in a format the endpoint does not read.
+    UnsupportedMediaType,
+    /// Well-formed JSON without a field the endpoint needs.
+    Unprocessable,
+    /// Only accounts may do this; the caller is a guest.
+    LoginRequired,
+    /// The credentials (API token, Authorization header) are not valid.
+    Unauthorized,
+    /// The caller is known but may not do this.
+    Forbidden,
+    NotFound,
+    /// The request collides with what exists (a name that is taken).
+    Conflict,
+    /// Too many requests; the caller may retry after this many seconds.
+    TooFast { retry_after_s: u64 },
+    /// The chat's store is away; retrying later may work.
+    Unavailable,
+}
+
+impl ErrorKind {
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::BadInput => 400,
+            ErrorKind::LoginRequired | ErrorKind::Unauthorized => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Conflict => 409,
+            ErrorKind::TooLarge => 413,
+            ErrorKind::UnsupportedMediaType => 415,
+            ErrorKind::Unprocessable => 422,
+            ErrorKind::TooFast { .. } => 429,
+            ErrorKind::Unavailable => 503,
+        }
+    }
+
+    /// The kind an HTTP status stands for, for clients of the API.
+    pub fn from_http_status(status: u16, retry_after_s: Option<u64>) -> Self {
+        match status {
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            409 => ErrorKind::Conflict,
+            413 => ErrorKind::TooLarge,
+            415 => ErrorKind::UnsupportedMediaType,
+            422 => ErrorKind::Unprocessable,
+            429 => ErrorKind::TooFast {
+                retry_after_s: retry_after_s.unwrap_or(1),
+            },
+            500..=599 => ErrorKind::Unavailable,
+            _ => ErrorKind::BadInput,
+        }
+    }
+
+    /// Whether the same request may succeed later unchanged.
+    pub fn is_transient(self) -> bool {
+        matches!(self, ErrorKind::TooFast { .. } | ErrorKind::Unavailable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_status() {
+        for kind in [
+            ErrorKind::BadInput,
+            ErrorKind::TooLarge,
+            ErrorKind::UnsupportedMediaType,
+            ErrorKind::Unprocessable,
+            ErrorKind::Unauthorized,
+            ErrorKind::Forbidden,
+            ErrorKind::NotFound,
+            ErrorKind::Conflict,
+            ErrorKind::TooFast { retry_after_s: 3 },
+            ErrorKind::Unavailable,
+        ] {
+            assert_eq!(
+                ErrorKind::from_http_status(kind.http_status(), Some(3)),
+                kind
+            );
+        }
+        assert_eq!(ErrorKind::LoginRequired.http_status(), 401);
+    }
+}

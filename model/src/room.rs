@@ -1,0 +1,82 @@
+//! Room names, and a room as the lobby lists it.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const MAX_ROOM_CHARS: usize = 32;
+
+/// A room name that is safe to put into a NATS subject: 1–32 letters,
+/// digits, `-` or `_`. Anything else (`.`, `*`, `>`, spaces) would change
+/// which subject a message lands on.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RoomName(String);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid room name: use 1 to {MAX_ROOM_CHARS} letters, digits, '-' or '_' (no spaces, '.', '*' or '>')"
+)]
+pub struct InvalidRoomName;
+
+impl RoomName {
+    pub fn parse(name: &str) -> Result<Self, InvalidRoomName> {
+        if crate::alphabet::is_plain(name, 1, MAX_ROOM_CHARS) {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(InvalidRoomName)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for RoomName {
+    type Error = InvalidRoomName;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<RoomName> for String {
+    fn from(room: RoomName) -> Self {
+        room.0
+    }
+}
+
+impl fmt::Display for RoomName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A room as the lobby and `GET /api/rooms` show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomSummary {
+    pub name: String,
+    pub last_seq: u64,
+    pub count: u64,
+    /// RFC 3339 time of the newest message, absent for an empty room.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub last_ts: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_plain_names() {
+        for name in ["general", "a", "Rust-lang_2", &"x".repeat(32)] {
+            assert!(RoomName::parse(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn refuses_names_that_would_change_the_subject() {
+        for name in ["", "a.b", "*", ">", "a b", "é", &"x".repeat(33), "a\n"] {
+            assert_eq!(RoomName::parse(name), Err(InvalidRoomName), "{name:?}");
+        }
+    }
+}

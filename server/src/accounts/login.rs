@@ -1,0 +1,70 @@
+//! `/login`: the page and its form.
+
+use super::extract::ValidForm;
+use super::respond::{form_url, page as html_page, see_other, too_many_attempts, unavailable};
+use super::{Credentials, NextQuery, viewer};
+use crate::AppState;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::response::Response;
+use model::account::safe_return_path;
+use service::session::{LoggedIn, Session, log_in, set_flash};
+use std::net::SocketAddr;
+
+/// `GET /login`
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(query): Query<NextQuery>,
+) -> Response {
+    let viewer = viewer(&state, &session).await;
+    html_page(app::pages::account::login_page(
+        viewer,
+        safe_return_path(&query.next),
+    ))
+}
+
+/// `POST /login`
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    ValidForm(form): ValidForm<Credentials>,
+) -> Response {
+    let next = safe_return_path(&form.next);
+    if let Err(retry) = state.chat.limits().login_attempt(&form.name, peer.ip()) {
+        return too_many_attempts(retry, &form_url("/login", next));
+    }
+    match state
+        .chat
+        .accounts()
+        .authenticate(&form.name, &form.password)
+        .await
+    {
+        Ok(Some(account)) => {
+            let name = account.name.clone();
+            if let Err(e) = log_in(
+                &session,
+                LoggedIn {
+                    id: account.id,
+                    name: account.name,
+                },
+            )
+            .await
+            {
+                tracing::error!(error = %e, "login not saved");
+                return unavailable(&session, &form_url("/login", next)).await;
+            }
+            set_flash(&session, format!("Welcome back, {name}")).await;
+            see_other(next)
+        }
+        Ok(None) => {
+            set_flash(&session, "Invalid name or password").await;
+            see_other(&form_url("/login", next))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "login failed");
+            unavailable(&session, &form_url("/login", next)).await
+        }
+    }
+}
+

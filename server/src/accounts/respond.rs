@@ -1,0 +1,68 @@
+//! How the account forms answer: a page that is never cached, a redirect,
+//! a flash for what went wrong, and a readable 429.
+
+use axum::extract::rejection::FormRejection;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use model::url::percent_encode;
+use service::limits::RetryAfter;
+use service::session::{Session, set_flash};
+
+/// An account page: never cached, as it holds a one-time flash.
+pub fn page(html: String) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// A form page URL that keeps where to go afterwards.
+pub fn form_url(page: &str, next: &str) -> String {
+    if next == "/" {
+        page.to_owned()
+    } else {
+        format!("{page}?next={}", percent_encode(next))
+    }
+}
+
+pub fn see_other(location: &str) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_owned())],
+    )
+        .into_response()
+}
+
+pub fn bad_form(e: FormRejection) -> Response {
+    (e.status(), e.body_text()).into_response()
+}
+
+pub async fn unavailable(session: &Session, back_to: &str) -> Response {
+    set_flash(session, "That did not work right now, please try again").await;
+    see_other(back_to)
+}
+
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// 429 with `Retry-After`, as a page a person can read.
+pub fn too_many_attempts(retry: RetryAfter, back_to: &str) -> Response {
+    let seconds = retry.seconds();
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/pkg/chat.css\">\
+         <title>Too many attempts</title></head><body><main class=\"page notice\">\
+         <h1>Too many attempts</h1>\
+         <p id=\"retry-after\">Please wait {seconds} s before trying again.</p>\
+         <p><a href=\"{back_to}\">Back</a></p></main></body></html>"
+    );
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [(header::RETRY_AFTER, seconds.to_string())],
+        Html(page),
+    )
+        .into_response()
+}

@@ -1,0 +1,179 @@
+//! The settings page's forms: appearance, password, API tokens. All sit
+//! under `/settings`, behind the login guard.
+
+use super::extract::{Member, ValidForm};
+use super::respond::{page as html_page, see_other, unavailable};
+use super::viewer;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use model::account::AccountSettings;
+use serde::Deserialize;
+use service::accounts::AccountError;
+use service::session::{Session, renew_id, set_flash};
+
+const SETTINGS: &str = "/settings";
+
+/// `GET /settings`
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Member(logged_in): Member,
+) -> Response {
+    let viewer = viewer(&state, &session).await;
+    let accounts = state.chat.accounts();
+    let loaded = async {
+        let Some(account) = accounts.by_id(logged_in.id).await? else {
+            return Ok(None);
+        };
+        let tokens = accounts.tokens(account.id).await?;
+        Ok::<_, AccountError>(Some(AccountSettings {
+            account: account.name,
+            appearance: account.appearance,
+            tokens,
+        }))
+    }
+    .await;
+    match loaded {
+        Ok(Some(settings)) => html_page(app::pages::account::settings_page(viewer, settings)),
+        Ok(None) => see_other("/login"),
+        Err(e) => {
+            tracing::error!(error = %e, "settings page failed");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "the settings are unavailable right now, please retry",
+            )
+                .into_response()
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AppearanceForm {
+    #[serde(default)]
+    color: String,
+    /// The colour picker always sends a colour; this box says whether to use it.
+    #[serde(default)]
+    use_color: Option<String>,
+    #[serde(default)]
+    emoji: String,
+}
+
+/// `POST /settings/appearance`
+pub async fn appearance(
+    State(state): State<AppState>,
+    session: Session,
+    Member(account): Member,
+    ValidForm(form): ValidForm<AppearanceForm>,
+) -> Response {
+    let color = if form.use_color.is_some() {
+        form.color.as_str()
+    } else {
+        ""
+    };
+    let saved = state
+        .chat
+        .accounts()
+        .set_appearance(account.id, color, &form.emoji)
+        .await;
+    finish(&session, saved.map(|_| "Appearance saved".to_owned())).await
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+/// `POST /settings/password`
+pub async fn password(
+    State(state): State<AppState>,
+    session: Session,
+    Member(account): Member,
+    ValidForm(form): ValidForm<PasswordForm>,
+) -> Response {
+    let changed = state
+        .chat
+        .accounts()
+        .change_password(account.id, &form.current, &form.new)
+        .await;
+    if changed.is_ok() {
+        // A session id seen before the change is worth nothing after it.
+        if let Err(e) = renew_id(&session).await {
+            tracing::error!(error = %e, "session not renewed after a password change");
+        }
+    }
+    finish(&session, changed.map(|()| "Password changed".to_owned())).await
+}
+
+#[derive(Deserialize)]
+pub struct NewToken {
+    label: String,
+}
+
+/// `POST /settings/tokens`: the secret is shown once, in the flash.
+pub async fn create_token(
+    State(state): State<AppState>,
+    session: Session,
+    Member(account): Member,
+    ValidForm(form): ValidForm<NewToken>,
+) -> Response {
+    let created = state
+        .chat
+        .accounts()
+        .create_token(account.id, &form.label)
+        .await;
+    finish(
+        &session,
+        created.map(|(token, secret)| {
+            format!(
+                "New API token \"{}\": {secret} (copy it now, it will not be shown again)",
+                token.label
+            )
+        }),
+    )
+    .await
+}
+
+/// `POST /settings/tokens/{id}/revoke`
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    session: Session,
+    Member(account): Member,
+    Path(token_id): Path<i64>,
+) -> Response {
+    let revoked = state
+        .chat
+        .accounts()
+        .revoke_token(account.id, token_id)
+        .await;
+    finish(
+        &session,
+        revoked.map(|found| {
+            if found {
+                "Token revoked".to_owned()
+            } else {
+                "No such token".to_owned()
+            }
+        }),
+    )
+    .await
+}
+
+/// Back to the settings page with what happened.
+async fn finish(session: &Session, outcome: Result<String, AccountError>) -> Response {
+    match outcome {
+        Ok(done) => {
+            set_flash(session, done).await;
+            see_other(SETTINGS)
+        }
+        Err(e) if e.is_users_fault() => {
+            set_flash(session, format!("Not saved: {e}")).await;
+            see_other(SETTINGS)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "settings change failed");
+            unavailable(session, SETTINGS).await
+        }
+    }
+}

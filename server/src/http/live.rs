@@ -1,0 +1,105 @@
+//! `GET /api/rooms/{room}/live?after=N`: a tab's WebSocket. The service's
+//! room follow gives the room's messages in order, each once (replay, then
+//! live); this module only writes them to the socket, pings, and closes.
+
+use super::error::{ApiError, bad_query};
+use crate::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use model::api::LiveQuery;
+use model::room::RoomName;
+use service::follow::RoomFollow;
+use std::time::Duration;
+
+/// Chat frames are small: keep per-connection buffers small too (the
+/// defaults reserve 128 KiB each way).
+const READ_BUFFER: usize = 4 * 1024;
+const WRITE_BUFFER: usize = 8 * 1024;
+const MAX_WRITE_BUFFER: usize = 256 * 1024;
+const MAX_INCOMING: usize = 4 * 1024;
+/// A tab that does not take a frame for this long is cut off; it will
+/// reconnect and resume from its last sequence.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
+const KEEPALIVE: Duration = Duration::from_secs(25);
+
+pub async fn live(
+    State(state): State<AppState>,
+    Path(room): Path<String>,
+    query: Result<Query<LiveQuery>, QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let room = RoomName::parse(&room)?;
+    let Query(query) = query.map_err(bad_query)?;
+    // Joined before the upgrade is answered: "only new messages" means new
+    // from the moment the client sees the upgrade.
+    let follow = state.chat.follow_room(&room, query.after).await?;
+    let shutdown = state.shutdown.clone();
+    Ok(upgrade
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(MAX_INCOMING)
+        .max_frame_size(MAX_INCOMING)
+        // Live sockets share the runtime with sends on purpose: a fan-out on
+        // a thread of its own let a 10,000-message burst outrun it until
+        // tabs fell behind the retention limit (docs/PERFORMANCE.md).
+        .on_upgrade(move |socket| async move {
+            if let Err(e) = relay(follow, socket, shutdown).await {
+                tracing::debug!(%room, error = %e, "live connection ended");
+            }
+        }))
+}
+
+#[derive(Debug, thiserror::Error)]
+enum RelayError {
+    #[error("tab went away: {0}")]
+    Tab(String),
+    #[error(transparent)]
+    Log(#[from] service::room_log::RoomLogError),
+}
+
+async fn send(socket: &mut WebSocket, message: Message) -> Result<(), RelayError> {
+    match tokio::time::timeout(WRITE_TIMEOUT, socket.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(RelayError::Tab(e.to_string())),
+        Err(_) => Err(RelayError::Tab("write timed out".into())),
+    }
+}
+
+async fn relay(
+    mut follow: RoomFollow,
+    mut socket: WebSocket,
+    mut shutdown: crate::shutdown::Shutdown,
+) -> Result<(), RelayError> {
+    let mut keepalive = tokio::time::interval(KEEPALIVE);
+    keepalive.reset();
+    loop {
+        tokio::select! {
+            frame = follow.next() => match frame? {
+                Some(frame) => {
+                    let text = Utf8Bytes::try_from(frame.json.clone())
+                        .expect("the service encodes frames as UTF-8 JSON");
+                    send(&mut socket, Message::Text(text)).await?;
+                }
+                None => return Ok(()),
+            },
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
+                // Tabs only listen; anything they send is ignored.
+                Some(Ok(_)) => {}
+            },
+            _ = keepalive.tick() => send(&mut socket, Message::Ping(Default::default())).await?,
+            // The tab reconnects, to this server once it is back or to another.
+            _ = shutdown.requested() => {
+                let _ = send(&mut socket, Message::Close(Some(CloseFrame {
+                    code: close_code::AWAY,
+                    reason: "server restarting".into(),
+                })))
+                .await;
+                return Ok(());
+            }
+        }
+    }
+}

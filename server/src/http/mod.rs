@@ -1,0 +1,11 @@
+//! The HTTP side of the chat: the JSON API, the live sockets, health, and
+//! the glue that hands server-function calls to the Leptos app.
+
+pub mod error;
+pub mod go;
+pub mod health;
+pub mod identity;
+pub mod live;
+pub mod messages;
+pub mod rooms;
+pub mod server_fns;

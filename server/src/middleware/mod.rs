@@ -1,0 +1,6 @@
+//! What stands in front of every route: the Origin check, the session
+//! cookie, and the login guard of the protected pages.
+
+pub mod guard;
+pub mod origin;
+pub mod sessions;

@@ -1,0 +1,57 @@
+//! Every URL the server answers, in one table, and the layers in front.
+
+use crate::accounts::{login, logout, register, settings};
+use crate::http::{go, health, live, messages, rooms, server_fns};
+use crate::middleware::{guard, origin, sessions::SessionLayer};
+use crate::settings::Settings;
+use crate::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::sync::Arc;
+
+pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> Router {
+    let routes = generate_route_list(app::App);
+    let context = {
+        let state = state.clone();
+        move || server_fns::provide_context(&state)
+    };
+    let render_shell = {
+        let options = state.leptos_options.clone();
+        move || app::shell(options.clone())
+    };
+    let allowed_origins = origin::AllowedOrigins(Arc::new(settings.allowed_origins.clone()));
+    Router::new()
+        // The public API (docs/API.md).
+        .route("/api/rooms", get(rooms::list))
+        .route(
+            "/api/rooms/{room}/messages",
+            get(messages::page).post(messages::post),
+        )
+        .route("/api/rooms/{room}/live", get(live::live))
+        .route("/healthz", get(health::healthz))
+        // The pages' helpers.
+        .route("/go", get(go::go))
+        .route("/fn/{*name}", post(server_fns::handle).get(server_fns::handle))
+        // Accounts: plain forms.
+        .route("/login", get(login::page).post(login::submit))
+        .route("/register", get(register::page).post(register::submit))
+        .route("/logout", post(logout::submit))
+        .route("/settings", get(settings::page))
+        .route("/settings/appearance", post(settings::appearance))
+        .route("/settings/password", post(settings::password))
+        .route("/settings/tokens", post(settings::create_token))
+        .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        // The Leptos pages (`/`, `/r/{room}`) and the static site.
+        .leptos_routes_with_context(&state, routes, context, render_shell)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .layer(DefaultBodyLimit::max(settings.max_request_bytes))
+        .with_state(state)
+        .layer(axum::middleware::from_fn(guard::require_login))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            allowed_origins,
+            origin::refuse_cross_site,
+        ))
+}

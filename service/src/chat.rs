@@ -1,0 +1,394 @@
+//! The facade every transport calls: send, read history, list rooms,
+//! follow a room live, and say who is asking.
+
+use crate::Error;
+use crate::access::{Access, Action, Caller, Identity};
+use crate::accounts::{AccountError, Accounts};
+use crate::follow::RoomFollow;
+use crate::hub::Hub;
+use crate::limits::{Limits, SenderKey};
+use crate::room_log::{Draft, RoomLog, RoomLogError, StreamSettings};
+use crate::session::{self, Session};
+use model::ErrorKind;
+use model::account::Viewer;
+use model::api::Health;
+use model::history::HistoryPage;
+use model::message::ChatMessage;
+use model::room::{RoomName, RoomSummary};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The oldest nats-server the chat works with: batched direct get (2.11).
+pub const MIN_NATS_VERSION: (u32, u32) = (2, 11);
+
+/// What the chat needs to start.
+#[derive(Clone, Debug)]
+pub struct ChatSettings {
+    /// NATS server or cluster: comma-separated seed URLs.
+    pub nats_urls: String,
+    /// Credentials for NATS, when it needs them (user, password).
+    pub nats_user: Option<(String, String)>,
+    pub stream: StreamSettings,
+    /// The SQLite file for accounts and sessions.
+    pub db_path: PathBuf,
+    pub require_login: bool,
+    /// Messages per second per sender; 0 turns the limit off.
+    pub send_rate: u32,
+    pub send_burst: u32,
+    /// Rooms the lobby lists before they have messages.
+    pub default_rooms: Vec<RoomName>,
+}
+
+/// Why the chat could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot connect to NATS at {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: async_nats::ConnectError,
+    },
+    #[error(
+        "NATS at {url} is version {version}; the chat needs nats-server >= 2.11 (JetStream batched direct get)"
+    )]
+    NatsTooOld { url: String, version: String },
+    #[error("cannot set up the CHAT stream: {0}")]
+    Stream(#[from] RoomLogError),
+    #[error("cannot open the account database {path}: {source}")]
+    Accounts {
+        path: PathBuf,
+        #[source]
+        source: AccountError,
+    },
+}
+
+/// The chat: cheap to clone, one per process.
+#[derive(Clone)]
+pub struct Chat {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: async_nats::Client,
+    log: RoomLog,
+    hub: Arc<Hub>,
+    accounts: Accounts,
+    limits: Arc<Limits>,
+    access: Access,
+    default_rooms: Vec<RoomName>,
+}
+
+/// What a sender asked for.
+pub struct Outgoing<'a> {
+    pub room: &'a RoomName,
+    pub id: &'a str,
+    /// The guest's display name; ignored for an account.
+    pub from: &'a str,
+    pub body: &'a str,
+}
+
+impl Chat {
+    /// Connects to NATS, sets up the `CHAT` stream and opens the account
+    /// database; keeps following NATS reconnects and new accounts.
+    pub async fn start(settings: ChatSettings) -> Result<Self, StartError> {
+        let url = settings.nats_urls.clone();
+        let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+        let mut options = async_nats::ConnectOptions::new();
+        if let Some((user, password)) = &settings.nats_user {
+            options = async_nats::ConnectOptions::with_user_and_password(
+                user.clone(),
+                password.clone(),
+            );
+        }
+        let client = options
+            .name("chat-server")
+            .max_reconnects(None)
+            .connection_timeout(Duration::from_secs(5))
+            // Reconnect quickly to a restarted NATS child or another cluster node.
+            .reconnect_delay_callback(|attempts| {
+                Duration::from_millis((attempts as u64 * 100).min(2000))
+            })
+            .event_callback(move |event| {
+                let events_tx = events_tx.clone();
+                async move {
+                    let _ = events_tx.send(event);
+                }
+            })
+            .connect(url.split(',').map(str::trim).collect::<Vec<_>>())
+            .await
+            .map_err(|source| StartError::Connect {
+                url: url.clone(),
+                source,
+            })?;
+        let version = client.server_info().version;
+        if !version_at_least(&version, MIN_NATS_VERSION) {
+            return Err(StartError::NatsTooOld { url, version });
+        }
+
+        let log = RoomLog::open(client.clone(), &settings.stream).await?;
+        let hub = Hub::new(log.clone());
+        {
+            let hub = Arc::clone(&hub);
+            tokio::spawn(async move {
+                while let Some(event) = events.recv().await {
+                    match event {
+                        async_nats::Event::Connected => {
+                            tracing::info!("NATS connected");
+                            hub.resync_all();
+                        }
+                        async_nats::Event::Disconnected => {
+                            tracing::warn!("NATS disconnected; reconnecting")
+                        }
+                        other => tracing::info!(event = %other, "NATS event"),
+                    }
+                }
+            });
+        }
+
+        let accounts =
+            Accounts::open(&settings.db_path)
+                .await
+                .map_err(|source| StartError::Accounts {
+                    path: settings.db_path.clone(),
+                    source,
+                })?;
+        tokio::spawn(accounts.clone().follow_names());
+        let limits = Arc::new(Limits::new(settings.send_rate, settings.send_burst));
+        {
+            let limits = Arc::clone(&limits);
+            tokio::spawn(async move {
+                let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    every_minute.tick().await;
+                    limits.forget_idle();
+                }
+            });
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                client,
+                log,
+                hub,
+                accounts,
+                limits,
+                access: Access {
+                    require_login: settings.require_login,
+                },
+                default_rooms: settings.default_rooms,
+            }),
+        })
+    }
+
+    /// Flushes what is in flight to NATS and closes the connection.
+    pub async fn close(&self) {
+        self.inner.client.drain().await.ok();
+    }
+
+    pub fn accounts(&self) -> &Accounts {
+        &self.inner.accounts
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    pub fn require_login(&self) -> bool {
+        self.inner.access.require_login
+    }
+
+    /// Stores a message once JetStream acknowledges it. A retried `id` in
+    /// the same room (within the duplicate window) returns the first copy.
+    pub async fn send(
+        &self,
+        identity: &Identity,
+        message: Outgoing<'_>,
+    ) -> Result<ChatMessage, Error> {
+        let inner = &self.inner;
+        inner
+            .access
+            .check(&identity.caller, Action::Write, message.room)?;
+        let author = inner
+            .access
+            .author(&identity.caller, message.from, |name| {
+                inner.accounts.is_registered(name)
+            })?;
+        inner.limits.send(&identity.sender).map_err(|retry| {
+            Error::new(
+                ErrorKind::TooFast {
+                    retry_after_s: retry.seconds(),
+                },
+                format!("too many messages; try again in {} s", retry.seconds()),
+            )
+        })?;
+        let draft = Draft {
+            id: message.id,
+            author,
+            body: message.body,
+        };
+        Ok(inner.log.publish(message.room, draft).await?)
+    }
+
+    /// The `limit` newest messages before `before` (or the newest), oldest
+    /// first.
+    pub async fn history(
+        &self,
+        room: &RoomName,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<HistoryPage, Error> {
+        Ok(self.inner.log.history(room, before, limit).await?)
+    }
+
+    /// The newest sequence of a room, 0 when it has none.
+    pub async fn last_seq(&self, room: &RoomName) -> Result<u64, Error> {
+        Ok(self.inner.log.last_seq(room).await?)
+    }
+
+    /// Rooms that hold messages, newest activity first.
+    pub async fn rooms(&self) -> Result<Vec<RoomSummary>, Error> {
+        Ok(self.inner.log.rooms().await?)
+    }
+
+    /// What the lobby lists: rooms with messages, then the default rooms
+    /// that have none yet.
+    pub async fn lobby_rooms(&self) -> Result<Vec<RoomSummary>, Error> {
+        let mut rooms = self.rooms().await?;
+        for room in &self.inner.default_rooms {
+            if !rooms.iter().any(|r| r.name == room.as_str()) {
+                rooms.push(RoomSummary {
+                    name: room.to_string(),
+                    last_seq: 0,
+                    count: 0,
+                    last_ts: None,
+                });
+            }
+        }
+        Ok(rooms)
+    }
+
+    /// Follows a room from sequence `after` (or from now): its replay, then
+    /// its live messages, in order, each once.
+    pub async fn follow_room(
+        &self,
+        room: &RoomName,
+        after: Option<u64>,
+    ) -> Result<RoomFollow, Error> {
+        // "Only new messages" means new from the moment this returns.
+        let after = match after {
+            Some(after) => after,
+            None => self.last_seq(room).await?,
+        };
+        let (feed, live) = self.inner.hub.join(room).await.map_err(|e| {
+            Error::unavailable("the chat store is unavailable, please retry", e)
+        })?;
+        Ok(RoomFollow::new(
+            self.inner.log.clone(),
+            room.clone(),
+            feed,
+            live,
+            after,
+        ))
+    }
+
+    /// The identity a browser session stands for: its account when logged
+    /// in, else a guest counted by session or, without one, by address.
+    pub async fn identify_session(
+        &self,
+        session: Option<&Session>,
+        address: IpAddr,
+    ) -> Result<Identity, Error> {
+        let session_key = session
+            .and_then(Session::id)
+            .map(|id| SenderKey::Session(id.to_string()));
+        if let Some(session) = session
+            && let Some(logged_in) = session::logged_in(session).await
+            && let Some(account) = self.inner.accounts.by_id(logged_in.id).await?
+        {
+            let sender = session_key.unwrap_or(SenderKey::Account(account.id));
+            return Ok(Identity {
+                caller: Caller::Account(account),
+                sender,
+            });
+        }
+        Ok(Identity {
+            caller: Caller::Guest,
+            sender: session_key.unwrap_or(SenderKey::Address(address)),
+        })
+    }
+
+    /// The identity an API token stands for; 401 for an unknown or revoked
+    /// token.
+    pub async fn identify_token(&self, secret: &str) -> Result<Identity, Error> {
+        match self.inner.accounts.token_account(secret).await? {
+            Some((account, token_id)) => Ok(Identity {
+                caller: Caller::Account(account),
+                sender: SenderKey::Token(token_id),
+            }),
+            None => Err(Error::new(
+                ErrorKind::Unauthorized,
+                "invalid or revoked API token",
+            )),
+        }
+    }
+
+    /// Who is looking at a page; takes the session's flash message, which
+    /// is therefore shown once.
+    pub async fn viewer(&self, session: Option<&Session>) -> Result<Viewer, Error> {
+        let mut viewer = Viewer {
+            require_login: self.require_login(),
+            ..Viewer::default()
+        };
+        let Some(session) = session else {
+            return Ok(viewer);
+        };
+        viewer.flash = session::take_flash(session).await;
+        if let Some(logged_in) = session::logged_in(session).await
+            && let Some(account) = self.inner.accounts.by_id(logged_in.id).await?
+        {
+            viewer.account = Some(account.name);
+            viewer.appearance = account.appearance;
+        }
+        Ok(viewer)
+    }
+
+    /// A fresh id for the next message a page will send: made on the
+    /// server, so a form works without JavaScript.
+    pub fn new_message_id(&self) -> String {
+        uuid::Uuid::new_v4().simple().to_string()
+    }
+
+    pub fn health(&self) -> Health {
+        let up = self.inner.log.is_connected();
+        Health {
+            status: if up { "ok" } else { "degraded" }.into(),
+            nats: self.inner.log.connection_state(),
+            active_rooms: self.inner.hub.active_rooms(),
+            pid: std::process::id(),
+        }
+    }
+}
+
+/// Whether a `major.minor.patch` version is at least `(major, minor)`.
+pub fn version_at_least(version: &str, (major, minor): (u32, u32)) -> bool {
+    let mut parts = version.trim_start_matches('v').split(['.', '-']);
+    let parsed: Option<(u32, u32)> =
+        (|| Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?)))();
+    parsed.is_some_and(|found| found >= (major, minor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert!(version_at_least("2.15.1", (2, 11)));
+        assert!(version_at_least("v2.11.0", (2, 11)));
+        assert!(version_at_least("3.0.0-beta", (2, 11)));
+        assert!(!version_at_least("2.9.10", (2, 11)));
+        assert!(!version_at_least("2.10.22", (2, 11)));
+        assert!(!version_at_least("", (2, 11)));
+    }
+}

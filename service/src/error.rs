@@ -1,0 +1,121 @@
+//! The service's one error: a kind (which decides the status every
+//! transport answers with), the text a person may read, and the cause, kept
+//! for the logs.
+
+use model::ErrorKind;
+use std::fmt;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+pub struct Error {
+    kind: ErrorKind,
+    /// Safe to show the caller: it never holds an internal cause.
+    message: String,
+    source: Option<BoxError>,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure of something the chat depends on (NATS, SQLite): the
+    /// caller reads `message`, the log gets `source`.
+    pub fn unavailable(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::new(ErrorKind::Unavailable, message).with_source(source)
+    }
+
+    pub fn bad_input(rule: impl fmt::Display) -> Self {
+        Self::new(ErrorKind::BadInput, rule.to_string())
+    }
+
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The message and, when there is one, the whole chain of causes: for
+    /// the log, never for the caller.
+    pub fn report(&self) -> String {
+        let mut text = self.message.clone();
+        let mut cause = std::error::Error::source(self);
+        while let Some(e) = cause {
+            text.push_str(": ");
+            text.push_str(&e.to_string());
+            cause = e.source();
+        }
+        text
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &self.message)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<model::message::MessageRuleError> for Error {
+    fn from(e: model::message::MessageRuleError) -> Self {
+        Error::bad_input(e)
+    }
+}
+
+impl From<model::room::InvalidRoomName> for Error {
+    fn from(e: model::room::InvalidRoomName) -> Self {
+        Error::bad_input(e)
+    }
+}
+
+impl From<model::account::AccountRuleError> for Error {
+    fn from(e: model::account::AccountRuleError) -> Self {
+        Error::bad_input(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cause_is_kept_for_the_log_but_not_shown() {
+        let io = std::io::Error::other("disk on fire");
+        let e = Error::unavailable("the chat store is unavailable, please retry", io);
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert_eq!(e.to_string(), "the chat store is unavailable, please retry");
+        assert!(std::error::Error::source(&e).is_some());
+        assert_eq!(
+            e.report(),
+            "the chat store is unavailable, please retry: disk on fire"
+        );
+    }
+}

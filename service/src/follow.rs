@@ -1,0 +1,156 @@
+//! Following a room: one tab's cursor over the room's messages, gap-free and
+//! without duplicates. It joins the room's live feed first, replays from
+//! JetStream everything after the tab's last sequence, then hands out live
+//! frames, dropping what the replay already gave. The same path serves a
+//! tab's join, its resume (`after=N`), a lagging tab and a NATS reconnect.
+
+use crate::hub::{FeedEvent, LiveFrame, RoomFeed};
+use crate::room_log::{RoomLog, RoomLogError};
+use bytes::Bytes;
+use model::room::RoomName;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+
+/// Messages read from JetStream per request while catching up.
+const CATCH_UP_BATCH: usize = 256;
+/// While JetStream is briefly away (a NATS restart, a cluster failover) a
+/// catch-up retries this long before the follow fails.
+const CATCH_UP_PATIENCE: Duration = Duration::from_secs(30);
+
+pub struct RoomFollow {
+    log: RoomLog,
+    room: RoomName,
+    /// Keeps the room's feed alive while this follow exists.
+    _feed: Arc<RoomFeed>,
+    live: broadcast::Receiver<FeedEvent>,
+    /// The newest sequence handed out.
+    last: u64,
+    /// Read from JetStream, not yet handed out.
+    replayed: VecDeque<Arc<LiveFrame>>,
+    /// JetStream holds messages after `last` that the live feed did not bring.
+    behind: bool,
+    /// A live frame that arrived before the gap in front of it was filled.
+    held: Option<Arc<LiveFrame>>,
+    /// When the current run of failed catch-up reads began.
+    failing_since: Option<Instant>,
+    retry_delay: Duration,
+}
+
+impl RoomFollow {
+    pub(crate) fn new(
+        log: RoomLog,
+        room: RoomName,
+        feed: Arc<RoomFeed>,
+        live: broadcast::Receiver<FeedEvent>,
+        after: u64,
+    ) -> Self {
+        Self {
+            log,
+            room,
+            _feed: feed,
+            live,
+            last: after,
+            replayed: VecDeque::new(),
+            behind: true,
+            held: None,
+            failing_since: None,
+            retry_delay: Duration::from_millis(100),
+        }
+    }
+
+    pub fn room(&self) -> &RoomName {
+        &self.room
+    }
+
+    /// The newest sequence handed out (or the starting point).
+    pub fn last_seq(&self) -> u64 {
+        self.last
+    }
+
+    /// The next message of the room in sequence order, encoded once as a
+    /// message object; `None` when the room's feed has ended (the hub is
+    /// shutting down). Cancel-safe: dropping the future loses nothing, so it
+    /// can sit in a `select!` beside a socket's reads.
+    pub async fn next(&mut self) -> Result<Option<Arc<LiveFrame>>, RoomLogError> {
+        loop {
+            if let Some(frame) = self.replayed.pop_front() {
+                if frame.seq > self.last {
+                    self.last = frame.seq;
+                    return Ok(Some(frame));
+                }
+                continue;
+            }
+            if self.behind {
+                self.read_missed().await?;
+                continue;
+            }
+            if let Some(frame) = self.held.take() {
+                if frame.seq > self.last {
+                    self.last = frame.seq;
+                    return Ok(Some(frame));
+                }
+                continue;
+            }
+            match self.live.recv().await {
+                Ok(FeedEvent::Message(frame)) => {
+                    if frame.seq <= self.last {
+                        continue;
+                    }
+                    // The room's previous message is one this tab lacks
+                    // (a dropped live message): fetch the gap first.
+                    if frame.prev_seq > self.last {
+                        self.behind = true;
+                        self.held = Some(frame);
+                        continue;
+                    }
+                    self.last = frame.seq;
+                    return Ok(Some(frame));
+                }
+                // Fell behind the room's buffer, or NATS reconnected.
+                Ok(FeedEvent::Resync) | Err(RecvError::Lagged(_)) => self.behind = true,
+                Err(RecvError::Closed) => return Ok(None),
+            }
+        }
+    }
+
+    /// One batch of what JetStream holds after `last`; retries a failing
+    /// store for a while instead of failing the tab.
+    async fn read_missed(&mut self) -> Result<(), RoomLogError> {
+        let from = self
+            .replayed
+            .back()
+            .map_or(self.last, |f| f.seq.max(self.last));
+        match self.log.read_after(&self.room, from, CATCH_UP_BATCH).await {
+            Ok(batch) => {
+                self.failing_since = None;
+                self.retry_delay = Duration::from_millis(100);
+                for message in batch.messages {
+                    let json = serde_json::to_vec(&message).expect("a message always serialises");
+                    self.replayed.push_back(Arc::new(LiveFrame {
+                        seq: message.seq,
+                        prev_seq: 0,
+                        json: Bytes::from(json),
+                    }));
+                }
+                if !batch.more {
+                    self.behind = false;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let since = *self.failing_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= CATCH_UP_PATIENCE {
+                    return Err(e);
+                }
+                tracing::debug!(room = %self.room, error = %e, "catch-up failed; retrying");
+                tokio::time::sleep(self.retry_delay).await;
+                self.retry_delay = (self.retry_delay * 2).min(Duration::from_secs(2));
+                Ok(())
+            }
+        }
+    }
+}

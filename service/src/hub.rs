@@ -1,0 +1,150 @@
+//! The room hub: one NATS subscription per active room in this process,
+//! fanned out in-process to that room's tabs, each message encoded once.
+
+use crate::answer_gate::AnswerGate;
+use crate::room_log::{LiveMessage, RoomLog, message_key};
+use bytes::Bytes;
+use futures::StreamExt;
+use model::room::RoomName;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use tokio::sync::broadcast;
+use tokio::task::AbortHandle;
+
+/// Live messages a room keeps for tabs that are a little behind; a tab
+/// further behind catches up from JetStream instead.
+const ROOM_BUFFER: usize = 1024;
+
+/// What a room's tabs receive.
+#[derive(Clone, Debug)]
+pub enum FeedEvent {
+    /// A stored message, already encoded once for every tab.
+    Message(Arc<LiveFrame>),
+    /// The NATS connection came back: live messages may have been missed,
+    /// so every tab checks JetStream for what it lacks.
+    Resync,
+}
+
+#[derive(Debug)]
+pub struct LiveFrame {
+    pub seq: u64,
+    pub prev_seq: u64,
+    /// The message object as JSON (UTF-8), shared by every tab.
+    pub json: Bytes,
+}
+
+pub struct Hub {
+    log: RoomLog,
+    rooms: Mutex<HashMap<RoomName, Weak<RoomFeed>>>,
+}
+
+/// A room's live feed; it lives while a tab holds it.
+pub struct RoomFeed {
+    room: RoomName,
+    sender: broadcast::Sender<FeedEvent>,
+    pump: AbortHandle,
+    hub: Weak<Hub>,
+}
+
+impl Drop for RoomFeed {
+    fn drop(&mut self) {
+        self.pump.abort();
+        if let Some(hub) = self.hub.upgrade()
+            && let Ok(mut rooms) = hub.rooms.lock()
+            && rooms.get(&self.room).is_some_and(|w| w.strong_count() == 0)
+        {
+            rooms.remove(&self.room);
+        }
+    }
+}
+
+impl Hub {
+    pub fn new(log: RoomLog) -> Arc<Self> {
+        Arc::new(Self {
+            log,
+            rooms: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn active(&self, room: &RoomName) -> Option<Arc<RoomFeed>> {
+        self.rooms.lock().ok()?.get(room)?.upgrade()
+    }
+
+    /// Joins a room's feed, starting it if this is its first tab. The
+    /// returned receiver sees every message stored after this returns.
+    pub async fn join(
+        self: &Arc<Self>,
+        room: &RoomName,
+    ) -> Result<(Arc<RoomFeed>, broadcast::Receiver<FeedEvent>), async_nats::SubscribeError> {
+        if let Some(feed) = self.active(room) {
+            let receiver = feed.sender.subscribe();
+            return Ok((feed, receiver));
+        }
+        let subscription = self.log.follow_live(room).await?;
+        let mut rooms = self.rooms.lock().expect("room map poisoned");
+        // Another tab may have started it while we subscribed.
+        if let Some(feed) = rooms.get(room).and_then(Weak::upgrade) {
+            let receiver = feed.sender.subscribe();
+            return Ok((feed, receiver));
+        }
+        let (sender, receiver) = broadcast::channel(ROOM_BUFFER);
+        let pump = tokio::spawn(pump(
+            room.clone(),
+            subscription,
+            sender.clone(),
+            self.log.answer_gate().clone(),
+        ))
+        .abort_handle();
+        let feed = Arc::new(RoomFeed {
+            room: room.clone(),
+            sender,
+            pump,
+            hub: Arc::downgrade(self),
+        });
+        rooms.insert(room.clone(), Arc::downgrade(&feed));
+        Ok((feed, receiver))
+    }
+
+    /// Tells every active room to check JetStream for missed messages.
+    pub fn resync_all(&self) {
+        let feeds: Vec<Arc<RoomFeed>> = match self.rooms.lock() {
+            Ok(rooms) => rooms.values().filter_map(Weak::upgrade).collect(),
+            Err(_) => return,
+        };
+        for feed in feeds {
+            let _ = feed.sender.send(FeedEvent::Resync);
+        }
+    }
+
+    pub fn active_rooms(&self) -> usize {
+        self.rooms.lock().map(|r| r.len()).unwrap_or(0)
+    }
+}
+
+async fn pump(
+    room: RoomName,
+    mut subscription: async_nats::Subscriber,
+    sender: broadcast::Sender<FeedEvent>,
+    answer_gate: AnswerGate,
+) {
+    while let Some(msg) = subscription.next().await {
+        match RoomLog::decode_live(&room, &msg) {
+            Ok(LiveMessage { message, prev_seq }) => {
+                let json = serde_json::to_string(&message).expect("a message always serialises");
+                // The sender is answered first; the ack would otherwise
+                // wait behind this room's socket writes.
+                answer_gate
+                    .answered(&message_key(room.as_str(), &message.id))
+                    .await;
+                let frame = LiveFrame {
+                    seq: message.seq,
+                    prev_seq,
+                    json: Bytes::from(json),
+                };
+                // No receivers is fine: the feed is being dropped.
+                let _ = sender.send(FeedEvent::Message(Arc::new(frame)));
+            }
+            Err(e) => tracing::warn!(%room, error = %e, "skipping unreadable live message"),
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! The chat on the server side, with no web framework: every transport (the
+//! page's server functions, the JSON API, the live sockets, the rendered
+//! pages) calls the one facade, [`Chat`], which validates once, asks the
+//! access rules, and talks to JetStream and the account store.
+//!
+//! A message's way through this crate: [`Chat::send`] → [`access`] (who is
+//! the author, may they write, are they too fast) → [`room_log::RoomLog::publish`]
+//! (JetStream, acked) → JetStream republishes it → [`hub`] (one subscription
+//! per room, one encoded frame for every tab) → [`follow::RoomFollow`] (each
+//! tab's gap-free cursor) → the transport's socket.
+
+pub mod access;
+pub mod accounts;
+mod answer_gate;
+mod chat;
+pub mod error;
+pub mod follow;
+pub mod hub;
+pub mod limits;
+pub mod room_log;
+pub mod session;
+
+pub use chat::{Chat, ChatSettings, MIN_NATS_VERSION, Outgoing, StartError, version_at_least};
+pub use error::Error;
+pub use model;
