@@ -11,10 +11,10 @@ use hdrhistogram::Histogram;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use testkit::{ChatServer, Launch, rss_kib};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
@@ -86,12 +86,13 @@ fn parse_env(text: &str) -> Result<(String, String), String> {
 
 const ROOM: &str = "bench";
 
-/// A server process under test.
+/// A server process under test, started by the testkit harness with a
+/// fresh data directory (the chat's embedded NATS keeps its store there).
 struct Target {
     name: &'static str,
-    child: Child,
+    server: ChatServer,
     base: String,
-    data: tempfile::TempDir,
+    _data: tempfile::TempDir,
 }
 
 impl Target {
@@ -101,92 +102,32 @@ impl Target {
         env: &[(String, String)],
         cpus: Option<&str>,
     ) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let data = tempfile::tempdir().unwrap();
-        // taskset execs the binary, so the pid stays the server's.
-        let mut command = match cpus {
-            Some(cpus) => {
-                let mut c = Command::new("taskset");
-                c.args(["-c", cpus]).arg(binary);
-                c
-            }
-            None => Command::new(binary),
+        // The harness turns the per-sender send limit off (the load comes
+        // from one address); --server-env can turn it back on.
+        let launch = Launch {
+            binary: binary.to_owned(),
+            data_dir: data.path().to_owned(),
+            envs: env.to_vec(),
+            cpus: cpus.map(str::to_owned),
         };
-        command
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("CHAT_DATA_DIR", data.path())
-            .env("RUST_LOG", "warn")
-            // The load comes from one address: measure delivery, not the
-            // per-sender send limit (which --server-env can turn back on).
-            .env("CHAT_SEND_RATE", "0")
-            .env_remove("NATS_URL")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
-        let target = Self {
+        let server = ChatServer::launch(launch).await;
+        Self {
             name,
-            child,
-            base: format!("127.0.0.1:{port}"),
-            data,
-        };
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !matches!(http.get(format!("http://{}/healthz", target.base)).send().await, Ok(r) if r.status() == 200)
-        {
-            assert!(Instant::now() < deadline, "{name} did not become healthy");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            base: format!("127.0.0.1:{}", server.port),
+            server,
+            _data: data,
         }
-        target
     }
 
     fn pid(&self) -> i32 {
-        self.child.id() as i32
+        self.server.pid()
     }
 
     /// The embedded nats-server of the chat, if any.
     fn nats_pid(&self) -> Option<i32> {
-        std::fs::read_to_string(self.data.path().join("nats/nats-server.pid"))
-            .ok()?
-            .trim()
-            .parse()
-            .ok()
+        self.server.try_nats_pid()
     }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        // SAFETY: kill(2) on our own child.
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn rss_kib(pid: i32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .map(str::to_owned)
-        })
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
 }
 
 /// When each message was sent, in nanoseconds since `epoch`; 0 = not yet.

@@ -26,7 +26,9 @@ pub enum ErrorKind {
     /// The request collides with what exists (a name that is taken).
     Conflict,
     /// Too many requests; the caller may retry after this many seconds.
-    TooFast { retry_after_s: u64 },
+    TooFast {
+        retry_after_s: u64,
+    },
     /// The chat's store is away; retrying later may work.
     Unavailable,
 }

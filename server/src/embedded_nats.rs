@@ -327,4 +327,3 @@ async fn check_version(binary: &Path) -> Result<(), EmbeddedNatsError> {
     }
     Ok(())
 }
-

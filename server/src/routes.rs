@@ -1,10 +1,10 @@
 //! Every URL the server answers, in one table, and the layers in front.
 
+use crate::AppState;
 use crate::accounts::{login, logout, register, settings};
 use crate::http::{go, health, live, messages, rooms, server_fns};
 use crate::middleware::{guard, origin, sessions::SessionLayer};
 use crate::settings::Settings;
-use crate::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -33,7 +33,10 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         .route("/healthz", get(health::healthz))
         // The pages' helpers.
         .route("/go", get(go::go))
-        .route("/fn/{*name}", post(server_fns::handle).get(server_fns::handle))
+        .route(
+            "/fn/{*name}",
+            post(server_fns::handle).get(server_fns::handle),
+        )
         // Accounts: plain forms.
         .route("/login", get(login::page).post(login::submit))
         .route("/register", get(register::page).post(register::submit))
@@ -45,7 +48,9 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         // The Leptos pages (`/`, `/r/{room}`) and the static site.
         .leptos_routes_with_context(&state, routes, context, render_shell)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(app::shell))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ))
         .layer(DefaultBodyLimit::max(settings.max_request_bytes))
         .with_state(state)
         .layer(axum::middleware::from_fn(guard::require_login))

@@ -120,6 +120,97 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 mod tests {
     use super::*;
 
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        Settings::try_parse_from(std::iter::once("server").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn every_flag_parses() {
+        let s = parse(&[
+            "--site-addr",
+            "127.0.0.1:4000",
+            "--data-dir",
+            "/tmp/chat",
+            "--nats-url",
+            "nats://a:4222,nats://b:4222",
+            "--nats-server-bin",
+            "/opt/nats-server",
+            "--max-msgs-per-room",
+            "50",
+            "--max-age",
+            "7d",
+            "--rooms",
+            "general,dev",
+            "--stream-replicas",
+            "3",
+            "--max-request-bytes",
+            "1024",
+            "--db",
+            "/tmp/accounts.db",
+            "--require-login",
+            "--secure-cookies",
+            "--session-ttl",
+            "30m",
+            "--send-rate",
+            "0",
+            "--send-burst",
+            "5",
+            "--allowed-origins",
+            "https://chat.example.com,https://other.example",
+        ])
+        .unwrap();
+        assert_eq!(s.site_addr, Some("127.0.0.1:4000".parse().unwrap()));
+        assert_eq!(s.data_dir, PathBuf::from("/tmp/chat"));
+        assert_eq!(s.nats_url.as_deref(), Some("nats://a:4222,nats://b:4222"));
+        assert_eq!(s.nats_server_bin, Some(PathBuf::from("/opt/nats-server")));
+        assert_eq!(s.max_msgs_per_room, 50);
+        assert_eq!(s.max_age, Duration::from_secs(7 * 86_400));
+        assert_eq!(s.rooms, ["general", "dev"]);
+        assert_eq!(s.stream_replicas, 3);
+        assert_eq!(s.max_request_bytes, 1024);
+        assert_eq!(s.db_path(), PathBuf::from("/tmp/accounts.db"));
+        assert!(s.require_login && s.secure_cookies);
+        assert_eq!(s.session_ttl, Duration::from_secs(1800));
+        assert_eq!((s.send_rate, s.send_burst), (0, 5));
+        assert_eq!(
+            s.allowed_origins,
+            ["https://chat.example.com", "https://other.example"]
+        );
+    }
+
+    #[test]
+    fn defaults_match_the_readme() {
+        // Flags only: a variable in the test's environment would win.
+        if std::env::vars().any(|(k, _)| k.starts_with("CHAT_") || k.starts_with("NATS_")) {
+            return;
+        }
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert_eq!(s.db_path(), PathBuf::from("./data/app.db"));
+        assert_eq!(s.max_msgs_per_room, 1000);
+        assert_eq!(s.max_age, Duration::from_secs(86_400));
+        assert_eq!(s.rooms, ["general"]);
+        assert_eq!(s.stream_replicas, 1);
+        assert_eq!(s.max_request_bytes, 65_536);
+        assert_eq!((s.send_rate, s.send_burst), (10, 20));
+        assert!(!s.require_login && !s.secure_cookies);
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for args in [
+            &["--max-msgs-per-room", "0"][..],
+            &["--stream-replicas", "6"],
+            &["--max-age", "5w"],
+            &["--session-ttl", "0s"],
+            &["--site-addr", "localhost"],
+            &["--send-rate", "-1"],
+            &["--no-such-flag"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+
     #[test]
     fn durations() {
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));

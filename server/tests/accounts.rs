@@ -169,9 +169,21 @@ async fn expired_sessions_end_and_are_deleted() {
     let cookie = browser.session_cookie().unwrap();
     let db = app_db(dir.path()).await;
     assert!(count(&db, "SELECT COUNT(*) FROM tower_sessions").await >= 1);
-    // Past the lifetime and at least one cleanup sweep (every 2 s here).
-    // The cookie is sent by hand: a browser would drop it by itself.
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // Wait until the session is past its lifetime (the database says so;
+    // a request would slide it forward). The cookie is then sent by hand:
+    // a browser would drop it by itself.
+    eventually(WAIT, "the session to expire", || {
+        let db = db.clone();
+        async move {
+            let live = count(
+                &db,
+                "SELECT COUNT(*) FROM tower_sessions WHERE expiry_date >= unixepoch()",
+            )
+            .await;
+            (live == 0).then_some(())
+        }
+    })
+    .await;
     let replay = server
         .http
         .get(server.url("/settings"))

@@ -137,8 +137,18 @@ async fn bad_input_is_rejected_with_a_clear_error_and_stores_nothing() {
         );
         let r = server.get(&format!("/api/rooms/{room}/messages")).await;
         assert_eq!(r.status(), 400, "history of room {room}");
-        let r = server.get(&format!("/api/rooms/{room}/live")).await;
-        assert_eq!(r.status(), 400, "live of room {room}");
+        // A real WebSocket handshake, so the refusal is the room rule's and
+        // not a missing-upgrade 400.
+        let (status, body) =
+            refused_upgrade(&server.ws_url(&format!("/api/rooms/{room}/live"))).await;
+        assert_eq!(status, 400, "live of room {room}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .contains("invalid room name"),
+            "{body}"
+        );
     }
     let cases: Vec<(Value, &str)> = vec![
         (
@@ -193,6 +203,20 @@ async fn bad_input_is_rejected_with_a_clear_error_and_stores_nothing() {
         .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.json::<Value>().await.unwrap()["error"].is_string());
+    let r = server
+        .http
+        .post(server.url("/api/rooms/ok/messages"))
+        .body(r#"{"id":"a","from":"n","body":"no content type"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    assert!(
+        r.json::<Value>().await.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("Content-Type")
+    );
     let r = server
         .http
         .post(server.url("/api/rooms/ok/messages"))
@@ -515,7 +539,7 @@ async fn the_no_javascript_form_posts_and_returns_to_the_room() {
 fn a_missing_or_too_old_nats_server_is_a_clear_error() {
     let data = tempfile::tempdir().unwrap();
     let run = |bin: &std::path::Path| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        std::process::Command::new(server_bin())
             .env("NATS_SERVER_BIN", bin)
             .env("CHAT_DATA_DIR", data.path())
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
@@ -541,4 +565,86 @@ fn a_missing_or_too_old_nats_server_is_a_clear_error() {
         stderr.contains("2.9.10") && stderr.contains("too old") && stderr.contains("scripts/setup"),
         "{stderr}"
     );
+}
+
+#[tokio::test]
+async fn rooms_are_listed_newest_activity_first() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    for room in ["alpha", "beta", "gamma"] {
+        server.send(room, &format!("{room}-1"), "hi").await;
+    }
+    let again = server.send("alpha", "alpha-2", "again").await;
+    let rooms = server.rooms().await;
+    let names: Vec<&str> = rooms
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["alpha", "gamma", "beta"]);
+    assert_eq!(rooms[0]["last_seq"], again["seq"]);
+    assert_eq!(rooms[0]["count"], 2);
+    assert_eq!(rooms[0]["last_ts"], again["ts"]);
+}
+
+#[tokio::test]
+async fn messages_older_than_chat_max_age_leave_the_history() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("CHAT_MAX_AGE", "2s")]).await;
+    server.send("fleeting", "f1", "gone soon").await;
+    assert_eq!(server.history("fleeting", "").await.len(), 1);
+    eventually(WAIT, "the message to expire", || async {
+        server
+            .history("fleeting", "")
+            .await
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    // The room still takes new messages.
+    let fresh = server.send("fleeting", "f2", "still here").await;
+    assert_eq!(server.history("fleeting", "").await, vec![fresh]);
+}
+
+#[tokio::test]
+async fn chat_rooms_are_listed_in_the_lobby_before_they_have_messages() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("CHAT_ROOMS", "alpha,beta")]).await;
+    let lobby = server.get("/").await.text().await.unwrap();
+    assert!(
+        lobby.contains("#alpha") && lobby.contains("#beta"),
+        "{lobby}"
+    );
+    assert!(lobby.contains("no messages yet"));
+    // The API lists rooms that hold messages only.
+    assert_eq!(server.rooms().await, json!([]));
+    drop(server);
+
+    let bad = std::process::Command::new(server_bin())
+        .env("CHAT_DATA_DIR", data.path())
+        .env("CHAT_ROOMS", "ok,a.b")
+        .env("NATS_SERVER_BIN", nats_server_bin())
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env_remove("NATS_URL")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("CHAT_ROOMS") && stderr.contains("a.b"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn open_live_sockets_close_with_1001_when_the_server_stops() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = ChatServer::start(data.path(), &[]).await;
+    let mut tab = server.live("bye", None).await;
+    server.stop();
+    match tab.next_within(WAIT).await {
+        Next::Closed(code) => assert_eq!(code, Some(1001)),
+        other => panic!("expected a close, got {other:?}"),
+    }
 }

@@ -2,10 +2,10 @@
 //! API token stands for, the author a message gets, and the one rule every
 //! transport asks before it reads or writes a room.
 
+use crate::Error;
 use crate::accounts::Account;
 use crate::limits::SenderKey;
 use crate::room_log::Author;
-use crate::Error;
 use model::ErrorKind;
 use model::message::checked_name;
 use model::room::RoomName;
@@ -116,7 +116,9 @@ mod tests {
             require_login: false,
         };
         let taken = access
-            .author(&Caller::Guest, " Alice ", |n| n.eq_ignore_ascii_case("alice"))
+            .author(&Caller::Guest, " Alice ", |n| {
+                n.eq_ignore_ascii_case("alice")
+            })
             .unwrap_err();
         assert_eq!(taken.kind(), ErrorKind::Conflict);
         assert!(matches!(

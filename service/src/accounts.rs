@@ -1,12 +1,12 @@
 //! The account store: registered names, argon2id password hashes, display
 //! settings and API tokens, in the SQLite file the sessions share.
 
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use model::account::{
     AccountRuleError, Appearance, TokenSummary, checked_account_name, checked_color, checked_emoji,
     checked_password, checked_token_label,
 };
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};

@@ -97,10 +97,8 @@ impl Chat {
         let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
         let mut options = async_nats::ConnectOptions::new();
         if let Some((user, password)) = &settings.nats_user {
-            options = async_nats::ConnectOptions::with_user_and_password(
-                user.clone(),
-                password.clone(),
-            );
+            options =
+                async_nats::ConnectOptions::with_user_and_password(user.clone(), password.clone());
         }
         let client = options
             .name("chat-server")
@@ -280,9 +278,10 @@ impl Chat {
             Some(after) => after,
             None => self.last_seq(room).await?,
         };
-        let (feed, live) = self.inner.hub.join(room).await.map_err(|e| {
-            Error::unavailable("the chat store is unavailable, please retry", e)
-        })?;
+        let (feed, live) =
+            self.inner.hub.join(room).await.map_err(|e| {
+                Error::unavailable("the chat store is unavailable, please retry", e)
+            })?;
         Ok(RoomFollow::new(
             self.inner.log.clone(),
             room.clone(),

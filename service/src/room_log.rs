@@ -184,7 +184,8 @@ impl RoomLog {
             max_messages_per_subject: settings.max_msgs_per_room,
             max_age: settings.max_age,
             num_replicas: settings.replicas,
-            duplicate_window: settings.duplicate_window,
+            // JetStream refuses a duplicate window longer than the max age.
+            duplicate_window: settings.duplicate_window.min(settings.max_age),
             storage: stream::StorageType::File,
             discard: stream::DiscardPolicy::Old,
             allow_direct: true,

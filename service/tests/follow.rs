@@ -65,7 +65,10 @@ async fn a_follower_that_lags_behind_the_live_feed_catches_up_in_order() {
     for _ in 0..sent.len() {
         got.push(follow.next().await.unwrap().unwrap().seq);
     }
-    assert_eq!(got, sent, "every message once, in order, after the overflow");
+    assert_eq!(
+        got, sent,
+        "every message once, in order, after the overflow"
+    );
 
     // And it is live again: the next message comes from the feed.
     let last = send(&chat, &room, "after").await;

@@ -129,12 +129,16 @@ impl ChatServer {
 
     async fn spawn(&mut self) {
         // A port taken between our check and the server's bind makes the
-        // server exit; try another.
-        for _ in 0..5 {
-            self.port = free_port();
-            let child = self.command().spawn().unwrap_or_else(|e| {
-                panic!("cannot start {}: {e}", self.launch.binary.display())
-            });
+        // server exit; try another. A restart keeps its port, as a real
+        // server's address does.
+        for attempt in 0..5 {
+            if self.port == 0 || attempt > 0 {
+                self.port = free_port();
+            }
+            let child = self
+                .command()
+                .spawn()
+                .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.launch.binary.display()));
             let pid = child.id();
             self.child = Some(child);
             if self.wait_healthy(pid).await {
@@ -154,7 +158,10 @@ impl ChatServer {
                 let health: Value = r.json().await.unwrap_or_default();
                 match health["pid"].as_u64() {
                     Some(answering) if answering != u64::from(pid) => {
-                        panic!("port {} is served by another process ({answering})", self.port)
+                        panic!(
+                            "port {} is served by another process ({answering})",
+                            self.port
+                        )
                     }
                     _ => return true,
                 }

@@ -16,9 +16,7 @@ pub use live::{
     send_until_acked, seqs,
 };
 pub use nats::{NatsCluster, NatsServer, nats_server_bin};
-pub use process::{
-    SIGKILL, SIGTERM, free_port, kill, pid_alive, rss_kib, tcp_state, wait_or_kill,
-};
+pub use process::{SIGKILL, SIGTERM, free_port, kill, pid_alive, rss_kib, tcp_state, wait_or_kill};
 
 use std::time::{Duration, Instant};
 

@@ -213,9 +213,8 @@ pub async fn refused_upgrade(url: &str) -> (u16, Value) {
     match tokio_tungstenite::connect_async(url).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             let body = response.body().clone().unwrap_or_default();
-            let json = serde_json::from_slice(&body).unwrap_or_else(|_| {
-                panic!("not a JSON error: {}", String::from_utf8_lossy(&body))
-            });
+            let json = serde_json::from_slice(&body)
+                .unwrap_or_else(|_| panic!("not a JSON error: {}", String::from_utf8_lossy(&body)));
             (response.status().as_u16(), json)
         }
         Err(other) => panic!("the handshake failed without an answer: {other}"),
@@ -286,4 +285,3 @@ pub async fn full_history(server: &ChatServer, room: &str) -> Vec<Value> {
     }
     all
 }
-

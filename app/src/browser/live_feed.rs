@@ -2,8 +2,8 @@
 //! sequence the tab has, reconnects with backoff, reports its state.
 
 use crate::pages::room::LiveState;
-use model::message::ChatMessage;
 use leptos::prelude::set_timeout;
+use model::message::ChatMessage;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;

@@ -2,9 +2,9 @@
 //! the one-time flash notice under it.
 
 use crate::server_fns::ChatError;
-use model::account::Viewer;
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
+use model::account::Viewer;
 
 /// Who is looking, loaded once per page load (which also takes the flash).
 #[derive(Clone, Copy)]

@@ -112,7 +112,7 @@ pub fn Composer(
 }
 
 #[cfg(feature = "hydrate")]
-use crate::browser::{fresh_message_id as fresh_id, saved_name, save_name};
+use crate::browser::{fresh_message_id as fresh_id, save_name, saved_name};
 
 // On the server nothing is saved and no id is made: the page renders the
 // server's id, and the browser takes over after hydration.

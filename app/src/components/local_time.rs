@@ -39,4 +39,3 @@ fn local_hh_mm(ts: &str) -> Option<String> {
 fn local_hh_mm(_ts: &str) -> Option<String> {
     None
 }
-

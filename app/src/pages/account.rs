@@ -3,13 +3,13 @@
 //! nothing to the WASM bundle; each form posts to the server, which
 //! answers with a redirect and a flash message.
 
+use crate::components::account_bar::{AccountCorner, Flash, login_href};
+use leptos::prelude::*;
 use model::account::{
     AccountSettings, MAX_ACCOUNT_NAME_CHARS, MAX_TOKEN_LABEL_CHARS, MIN_ACCOUNT_NAME_CHARS,
     MIN_PASSWORD_CHARS, TokenSummary, Viewer,
 };
-use crate::components::account_bar::{AccountCorner, Flash, login_href};
 use model::url::percent_encode;
-use leptos::prelude::*;
 
 /// `/login`; `next` is where to go afterwards (already checked to be local).
 pub fn login_page(viewer: Viewer, next: &str) -> String {

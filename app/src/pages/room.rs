@@ -5,13 +5,13 @@ use crate::components::composer::Composer;
 use crate::components::message_list::{MessageItem, starts_group};
 use crate::pages::set_status;
 use crate::server_fns::{RoomOpening, older_messages, open_room};
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_params_map, use_query_map};
 use model::account::Viewer;
 use model::history::merge;
 use model::message::ChatMessage;
 use model::room::RoomName;
-use leptos::html;
-use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// What the tab's live connection is doing, shown in the header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -47,9 +47,7 @@ pub async fn open_room(room: String) -> Result<RoomOpening, ChatError> {
     use super::ssr;
     let room = ssr::room(&room)?;
     let chat = ssr::chat()?;
-    let page = chat
-        .history(&room, None, model::history::PAGE_SIZE)
-        .await?;
+    let page = chat.history(&room, None, model::history::PAGE_SIZE).await?;
     Ok(RoomOpening {
         page,
         next_id: chat.new_message_id(),

@@ -5,7 +5,9 @@ mod messages;
 mod rooms;
 mod viewer;
 
-pub use messages::{OlderMessages, OpenRoom, RoomOpening, SendMessage, older_messages, open_room, send_message};
+pub use messages::{
+    OlderMessages, OpenRoom, RoomOpening, SendMessage, older_messages, open_room, send_message,
+};
 pub use rooms::{ListRooms, list_rooms};
 pub use viewer::{LoadViewer, load_viewer};
 
@@ -54,7 +56,9 @@ pub(crate) mod ssr {
             }
             set_status(kind.http_status());
             let message = match kind {
-                ErrorKind::Unavailable => "the chat is unavailable right now, please try again".into(),
+                ErrorKind::Unavailable => {
+                    "the chat is unavailable right now, please try again".into()
+                }
                 _ => e.message().to_owned(),
             };
             ChatError { kind, message }

@@ -2,12 +2,12 @@
 //! logged-in member behind the session.
 
 use super::respond::{bad_form, see_other};
-use service::session::{LoggedIn, Session, logged_in};
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use service::session::{LoggedIn, Session, logged_in};
 
 /// A form body; a malformed one is answered with its status and reason.
 pub struct ValidForm<T>(pub T);

@@ -18,4 +18,3 @@ pub async fn submit(session: Session) -> Response {
     set_flash(&session, "Logged out").await;
     see_other("/")
 }
-

@@ -31,16 +31,11 @@ pub struct Credentials {
 
 /// Who is looking; a guest when the account store cannot say.
 pub async fn viewer(state: &AppState, session: &Session) -> Viewer {
-    state
-        .chat
-        .viewer(Some(session))
-        .await
-        .unwrap_or_else(|e| {
-            tracing::error!(error = %e.report(), "viewer unknown");
-            Viewer {
-                require_login: state.chat.require_login(),
-                ..Viewer::default()
-            }
-        })
+    state.chat.viewer(Some(session)).await.unwrap_or_else(|e| {
+        tracing::error!(error = %e.report(), "viewer unknown");
+        Viewer {
+            require_login: state.chat.require_login(),
+            ..Viewer::default()
+        }
+    })
 }
-

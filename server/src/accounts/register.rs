@@ -2,7 +2,9 @@
 //! it in.
 
 use super::extract::ValidForm;
-use super::respond::{capitalised, form_url, page as html_page, see_other, too_many_attempts, unavailable};
+use super::respond::{
+    capitalised, form_url, page as html_page, see_other, too_many_attempts, unavailable,
+};
 use super::{Credentials, NextQuery, viewer};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Query, State};
@@ -70,4 +72,3 @@ pub async fn submit(
         }
     }
 }
-

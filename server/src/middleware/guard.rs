@@ -2,12 +2,12 @@
 //! logged-in session; others are sent to the login page and come back.
 
 use crate::accounts::respond::see_other;
-use model::url::percent_encode;
-use service::session::{logged_in, set_flash};
 use axum::extract::Request;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
+use model::url::percent_encode;
+use service::session::{logged_in, set_flash};
 use tower_sessions::Session;
 
 /// Everything under these paths needs a login.

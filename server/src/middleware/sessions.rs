@@ -13,10 +13,7 @@ pub const COOKIE_NAME: &str = "chat_session";
 
 pub type SessionLayer = SessionManagerLayer<SqliteStore>;
 
-pub async fn layer(
-    accounts: &Accounts,
-    settings: &Settings,
-) -> Result<SessionLayer, sqlx::Error> {
+pub async fn layer(accounts: &Accounts, settings: &Settings) -> Result<SessionLayer, sqlx::Error> {
     let store = SqliteStore::new(accounts.pool().clone());
     store.migrate().await?;
     // Often enough that an expired session does not linger much past its
