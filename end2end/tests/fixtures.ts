@@ -48,8 +48,12 @@ export class ChatServer {
   }
 
   async launch(): Promise<void> {
+    // Nothing of the shell's chat settings leaks into the server under test.
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !/^(CHAT_|LEPTOS_|NATS_)/.test(key)),
+    );
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...inherited,
       LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
       LEPTOS_SITE_ROOT: siteRoot,
       CHAT_DATA_DIR: this.dataDir,
@@ -57,7 +61,6 @@ export class ChatServer {
       RUST_LOG: 'warn',
       ...this.extraEnv,
     };
-    delete env.NATS_URL; // always the embedded NATS
     this.child = spawn(serverBin, [], {
       cwd: root,
       env,
