@@ -72,6 +72,9 @@ pub fn checked_emoji(emoji: &str) -> Result<&str, AccountRuleError> {
         && emoji.chars().count() <= 8
         && emoji.chars().all(|c| {
             !c.is_ascii() && !c.is_alphanumeric() && !c.is_whitespace() && !c.is_control()
+                // Joiners and emoji presentation are part of emoji; other
+                // invisible or direction characters are not.
+                && (c == '\u{200D}' || c == '\u{FE0F}' || !crate::message::is_invisible(c))
         });
     if ok {
         Ok(emoji)
@@ -185,7 +188,16 @@ mod tests {
         for good in ["🦀", "👍🏽", "🇳🇴", "👩‍💻"] {
             assert_eq!(checked_emoji(good), Ok(good));
         }
-        for bad in ["", "a", "🦀a", "🦀 🦀", ":)", "é"] {
+        for bad in [
+            "",
+            "a",
+            "🦀a",
+            "🦀 🦀",
+            ":)",
+            "é",
+            "🦀\u{200B}",
+            "\u{202E}🦀",
+        ] {
             assert!(checked_emoji(bad).is_err(), "{bad}");
         }
     }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 pub const MAX_BODY_CHARS: usize = 4000;
+/// 4000 characters of three bytes (CJK); 4000 emoji (16 KB) are too many.
+pub const MAX_BODY_BYTES: usize = 12_000;
 pub const MAX_NAME_CHARS: usize = 32;
 pub const MAX_ID_CHARS: usize = 64;
 pub const DEFAULT_NAME: &str = "Anon";
@@ -37,24 +39,69 @@ pub enum MessageRuleError {
     EmptyBody,
     #[error("message is longer than {MAX_BODY_CHARS} characters")]
     BodyTooLong,
+    #[error("message is longer than {MAX_BODY_BYTES} bytes")]
+    BodyTooManyBytes,
     #[error("name must be 1 to {MAX_NAME_CHARS} characters")]
     BadName,
     #[error("name must not contain control characters")]
     NameControlChars,
+    #[error("name must not contain invisible or text-direction characters")]
+    NameInvisibleChars,
     #[error("message id must be 1 to {MAX_ID_CHARS} letters, digits, '-' or '_'")]
     BadId,
 }
 
-/// Trims the body and checks its length; returns the text to store.
-pub fn checked_body(body: &str) -> Result<&str, MessageRuleError> {
-    let body = body.trim();
+/// Whether `c` is a control character a body may not carry: C0 and C1
+/// controls other than newline and tab (ANSI escapes start with one), and
+/// the bidi embeddings, overrides and isolates that reorder text on screen.
+pub fn is_forbidden_in_text(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c)
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
+}
+
+/// Characters that draw nothing (or only steer direction): a name holding
+/// one can look exactly like another name.
+pub fn is_invisible(c: char) -> bool {
+    is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{206A}'..='\u{206F}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+}
+
+/// The body to store: control characters (see [`is_forbidden_in_text`])
+/// removed, trimmed, and within the limits in characters and in bytes.
+pub fn checked_body(body: &str) -> Result<String, MessageRuleError> {
+    let cleaned: String = body.chars().filter(|c| !is_forbidden_in_text(*c)).collect();
+    let body = cleaned.trim();
     if body.is_empty() {
         return Err(MessageRuleError::EmptyBody);
     }
     if body.chars().count() > MAX_BODY_CHARS {
         return Err(MessageRuleError::BodyTooLong);
     }
-    Ok(body)
+    if body.len() > MAX_BODY_BYTES {
+        return Err(MessageRuleError::BodyTooManyBytes);
+    }
+    Ok(body.to_owned())
 }
 
 /// Trims a display name and checks it; returns the name to store.
@@ -66,6 +113,9 @@ pub fn checked_name(name: &str) -> Result<&str, MessageRuleError> {
     }
     if name.chars().any(char::is_control) {
         return Err(MessageRuleError::NameControlChars);
+    }
+    if name.chars().any(is_invisible) {
+        return Err(MessageRuleError::NameInvisibleChars);
     }
     Ok(name)
 }
@@ -86,12 +136,28 @@ mod tests {
 
     #[test]
     fn body_is_trimmed_and_bounded() {
-        assert_eq!(checked_body("  hi \n"), Ok("hi"));
+        assert_eq!(checked_body("  hi \n").as_deref(), Ok("hi"));
         assert_eq!(checked_body(" \n\t "), Err(MessageRuleError::EmptyBody));
         assert!(checked_body(&"é".repeat(MAX_BODY_CHARS)).is_ok());
         assert_eq!(
             checked_body(&"x".repeat(MAX_BODY_CHARS + 1)),
             Err(MessageRuleError::BodyTooLong)
+        );
+        assert_eq!(
+            checked_body(&"😀".repeat(MAX_BODY_CHARS)),
+            Err(MessageRuleError::BodyTooManyBytes)
+        );
+    }
+
+    #[test]
+    fn body_control_characters_are_removed() {
+        assert_eq!(
+            checked_body("\u{1b}[31mred\u{0}\u{202E}txet\r\nline\ttab\u{9b}").as_deref(),
+            Ok("[31mredtxet\nline\ttab")
+        );
+        assert_eq!(
+            checked_body("\u{1b}\u{7}"),
+            Err(MessageRuleError::EmptyBody)
         );
     }
 
@@ -107,6 +173,19 @@ mod tests {
             checked_name("a\u{7}b"),
             Err(MessageRuleError::NameControlChars)
         );
+        for sneaky in [
+            "alice\u{200B}",
+            "\u{202E}ecila",
+            "al\u{00AD}ice",
+            "a\u{FEFF}",
+        ] {
+            assert_eq!(
+                checked_name(sneaky),
+                Err(MessageRuleError::NameInvisibleChars),
+                "{sneaky:?}"
+            );
+        }
+        assert_eq!(checked_name("Zoë 🦀"), Ok("Zoë 🦀"));
     }
 
     #[test]

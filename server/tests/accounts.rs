@@ -734,3 +734,46 @@ async fn two_servers_on_one_database_share_accounts_and_sessions() {
     assert_eq!(on_b.status(), 200);
     assert!(on_b.text().await.unwrap().contains("Logged in as"));
 }
+
+#[tokio::test]
+async fn look_alike_names_cannot_pass_for_a_registered_one() {
+    let (server, _dir) = server(&[]).await;
+    member(&server, "alice").await;
+    // Looks like alice: refused as a registered name.
+    for (i, name) in ["ａｌｉｃｅ", "\u{0430}lice", "AIice", "aIice"]
+        .iter()
+        .enumerate()
+    {
+        let response = server
+            .post("general", &format!("look{i}"), name, "hi")
+            .await;
+        assert_eq!(response.status(), 409, "{name:?}");
+    }
+    // Invisible or direction characters: refused as a bad name.
+    for (i, name) in ["alice\u{200B}", "\u{202E}ecila", "al\u{00AD}ice"]
+        .iter()
+        .enumerate()
+    {
+        let response = server
+            .post("general", &format!("hide{i}"), name, "hi")
+            .await;
+        assert_eq!(response.status(), 400, "{name:?}");
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["error"].as_str().unwrap().contains("invisible"),
+            "{body}"
+        );
+    }
+    assert!(server.history("general", "").await.is_empty());
+    // Registration refuses a look-alike of a registered name too.
+    let (status, page) = {
+        let browser = Browser::new(&server);
+        let response = browser.register("AIice", PASSWORD).await;
+        assert_eq!(response.status(), 303);
+        browser.page(&location(&response)).await
+    };
+    assert_eq!(status, 200);
+    assert!(page.contains("is already taken"), "{page}");
+    let db = app_db(&server.data_dir).await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts").await, 1);
+}

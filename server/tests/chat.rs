@@ -648,3 +648,26 @@ async fn open_live_sockets_close_with_1001_when_the_server_stops() {
         other => panic!("expected a close, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn control_characters_never_reach_a_stored_body() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let stored = server
+        .send(
+            "clean",
+            "c1",
+            "\u{1b}[2J\u{1b}[31mred\u{0} \u{202E}txet\r\nnext\tline\u{9b}",
+        )
+        .await;
+    assert_eq!(stored["body"], "[2J[31mred txet\nnext\tline");
+    assert_eq!(server.history("clean", "").await, vec![stored]);
+    // A body of nothing but controls is empty, and refused.
+    let r = server.post("clean", "c2", "n", "\u{1b}\u{7}\u{202E}").await;
+    assert_eq!(r.status(), 400);
+    // 4000 emoji are within the characters but not the bytes.
+    let r = server.post("clean", "c3", "n", &"😀".repeat(4000)).await;
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("bytes"), "{body}");
+}

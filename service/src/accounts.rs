@@ -54,6 +54,8 @@ pub enum AccountError {
     Rule(#[from] AccountRuleError),
     #[error("the name \"{0}\" is already taken")]
     NameTaken(String),
+    #[error("the name \"{0}\" is already taken (or looks just like one that is)")]
+    LooksTaken(String),
     #[error("the current password is not correct")]
     WrongPassword,
     #[error("the account store failed: {0}")]
@@ -67,7 +69,10 @@ impl AccountError {
     pub fn is_users_fault(&self) -> bool {
         matches!(
             self,
-            AccountError::Rule(_) | AccountError::NameTaken(_) | AccountError::WrongPassword
+            AccountError::Rule(_)
+                | AccountError::NameTaken(_)
+                | AccountError::LooksTaken(_)
+                | AccountError::WrongPassword
         )
     }
 }
@@ -77,7 +82,7 @@ impl From<AccountError> for crate::Error {
         use model::ErrorKind;
         let kind = match &e {
             AccountError::Rule(_) => ErrorKind::BadInput,
-            AccountError::NameTaken(_) => ErrorKind::Conflict,
+            AccountError::NameTaken(_) | AccountError::LooksTaken(_) => ErrorKind::Conflict,
             AccountError::WrongPassword => ErrorKind::Forbidden,
             AccountError::Store(_) | AccountError::Hashing(_) => {
                 return crate::Error::unavailable(
@@ -93,8 +98,9 @@ impl From<AccountError> for crate::Error {
 #[derive(Clone)]
 pub struct Accounts {
     pool: SqlitePool,
-    /// Every registered name, lower-cased: a guest's send checks it on
-    /// every message, which must not cost a database round trip.
+    /// What every registered name looks like (its look-alike keys): a
+    /// guest's send checks it on every message, which must not cost a
+    /// database round trip.
     names: Arc<RegisteredNames>,
     /// Verified against when a name does not exist, so that a login for a
     /// missing account takes as long as one with a wrong password.
@@ -133,12 +139,12 @@ impl Accounts {
     /// registered; call it periodically (see [`Accounts::follow_names`]).
     pub async fn refresh_names(&self) -> Result<(), AccountError> {
         let after = self.names.last_id.load(Ordering::Acquire);
-        let rows = sqlx::query("SELECT id, name_key FROM accounts WHERE id > ? ORDER BY id")
+        let rows = sqlx::query("SELECT id, name FROM accounts WHERE id > ? ORDER BY id")
             .bind(after)
             .fetch_all(&self.pool)
             .await?;
         for row in rows {
-            self.names.insert(row.get(1));
+            self.names.insert(row.get::<String, _>(1).as_str());
             self.names.last_id.fetch_max(row.get(0), Ordering::AcqRel);
         }
         Ok(())
@@ -162,6 +168,9 @@ impl Accounts {
     pub async fn register(&self, name: &str, password: &str) -> Result<Account, AccountError> {
         let name = checked_account_name(name)?;
         let password = checked_password(password)?;
+        if self.names.contains(name) {
+            return Err(AccountError::LooksTaken(name.to_owned()));
+        }
         let hash = hash_password(password.to_owned()).await?;
         let inserted = sqlx::query(
             "INSERT INTO accounts (name, name_key, password_hash, created) VALUES (?, ?, ?, ?)
@@ -178,7 +187,7 @@ impl Accounts {
                 let id = row.get(0);
                 // Known at once here; `refresh_names` still reads it (and
                 // any other process's rows with lower ids) by id later.
-                self.names.insert(name.to_ascii_lowercase());
+                self.names.insert(name);
                 Ok(Account {
                     id,
                     name: name.to_owned(),
@@ -219,11 +228,11 @@ impl Accounts {
             .map(|(account, _)| account))
     }
 
-    /// Whether a guest's display name is some account's name. Names
-    /// registered through another server process on the same database are
-    /// known within a second.
+    /// Whether a guest's display name is, or looks like, some account's
+    /// name. Names registered through another server process on the same
+    /// database are known within a second.
     pub fn is_registered(&self, name: &str) -> bool {
-        self.names.contains(&name.trim().to_ascii_lowercase())
+        self.names.contains(name)
     }
 
     pub async fn change_password(
@@ -393,18 +402,23 @@ struct RegisteredNames {
 }
 
 impl RegisteredNames {
-    fn insert(&self, key: String) {
-        self.keys
+    fn insert(&self, name: &str) {
+        let mut keys = self
+            .keys
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(key);
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        keys.extend(crate::look_alike::keys(name));
     }
 
-    fn contains(&self, key: &str) -> bool {
-        self.keys
+    /// Whether `name` looks like a registered name.
+    fn contains(&self, name: &str) -> bool {
+        let keys = self
+            .keys
             .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .contains(key)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        crate::look_alike::keys(name)
+            .iter()
+            .any(|key| keys.contains(key))
     }
 }
 

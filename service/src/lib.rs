@@ -17,6 +17,7 @@ pub mod error;
 pub mod follow;
 pub mod hub;
 pub mod limits;
+pub mod look_alike;
 pub mod room_log;
 pub mod session;
 

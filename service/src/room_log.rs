@@ -263,7 +263,7 @@ impl RoomLog {
         let stored = StoredMessage {
             id: id.to_owned(),
             from: from.to_owned(),
-            body: body.to_owned(),
+            body,
             ts: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             verified,
             color: appearance.color,
