@@ -671,3 +671,56 @@ async fn control_characters_never_reach_a_stored_body() {
     let body: Value = r.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("bytes"), "{body}");
 }
+
+#[tokio::test]
+async fn a_message_id_cannot_be_taken_over_by_another_sender() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let first = server.send("ids", "shared", "first words").await;
+    for (from, body) in [("mallory", "first words"), ("tester", "other words")] {
+        let r = server.post("ids", "shared", from, body).await;
+        assert_eq!(r.status(), 409, "{from}: {body}");
+        let error: Value = r.json().await.unwrap();
+        assert!(
+            error["error"].as_str().unwrap().contains("already used"),
+            "{error}"
+        );
+    }
+    // The same sender's retry still gets its stored message.
+    let retry = server.post("ids", "shared", "tester", "first words").await;
+    assert_eq!(retry.status(), 201);
+    assert_eq!(retry.json::<Value>().await.unwrap(), first);
+
+    // An account cannot take a guest's id either, even with the same name
+    // and words.
+    server.post("ids", "guest-id", "carol", "hello").await;
+    let carol = Browser::new(&server);
+    assert_eq!(carol.register("carol", "correct horse").await.status(), 303);
+    let r = carol.post_message("ids", "guest-id", "", "hello").await;
+    assert_eq!(r.status(), 409);
+    assert_eq!(server.history("ids", "").await.len(), 2);
+}
+
+#[tokio::test]
+async fn live_sockets_from_another_site_are_refused() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let url = server.ws_url("/api/rooms/general/live");
+    let mut request = url.as_str().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403);
+        }
+        other => panic!("a cross-site socket was not refused: {other:?}"),
+    }
+    // This site's pages, and clients without an Origin, connect.
+    let mut request = url.as_str().into_client_request().unwrap();
+    let own = format!("http://127.0.0.1:{}", server.port);
+    request.headers_mut().insert("origin", own.parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(request).await.is_ok());
+    assert!(tokio_tungstenite::connect_async(url.as_str()).await.is_ok());
+}

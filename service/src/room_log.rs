@@ -113,6 +113,12 @@ pub enum RoomLogError {
 pub enum PublishError {
     #[error(transparent)]
     Rejected(#[from] MessageRuleError),
+    /// The id was already used in this room for a different message: a
+    /// retry must be the same sender with the same text.
+    #[error(
+        "message id \"{0}\" is already used in this room by another message; send yours with a new id"
+    )]
+    IdTaken(String),
     #[error(transparent)]
     Log(#[from] RoomLogError),
 }
@@ -127,6 +133,9 @@ impl From<PublishError> for crate::Error {
     fn from(e: PublishError) -> Self {
         match e {
             PublishError::Rejected(rule) => rule.into(),
+            PublishError::IdTaken(_) => {
+                crate::Error::new(model::ErrorKind::Conflict, e.to_string())
+            }
             PublishError::Log(e) => e.into(),
         }
     }
@@ -289,7 +298,14 @@ impl RoomLog {
             .await
             .map_err(unavailable("waiting for the publish ack"))?;
         if ack.duplicate {
-            return Ok(self.message_at(ack.sequence).await?);
+            let first = self.message_at(ack.sequence).await?;
+            let same_sender = first.from == stored.from
+                && first.verified == stored.verified
+                && first.body == stored.body;
+            if !same_sender {
+                return Err(PublishError::IdTaken(stored.id));
+            }
+            return Ok(first);
         }
         Ok(stored.into_message(room.as_str(), ack.sequence))
     }

@@ -1,5 +1,5 @@
-//! Refuses cross-site writes: a POST (or any other unsafe method) whose
-//! `Origin` is not this site, so another site cannot make a visitor's
+//! Refuses cross-site writes and live sockets: a POST (or any other unsafe
+//! method, or a WebSocket upgrade) whose `Origin` is not this site, so another site cannot make a visitor's
 //! browser send messages or change settings with the visitor's cookie.
 
 use crate::http::error::ApiError;
@@ -18,10 +18,17 @@ pub async fn refuse_cross_site(
     request: Request,
     next: Next,
 ) -> Response {
-    let safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    // A WebSocket upgrade is a GET, but a cross-site page could open one
+    // with the visitor's cookie and read the room: check it like a write.
+    let upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    let safe = !upgrade
+        && matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS
+        );
     if safe || same_site(request.headers(), &allowed) {
         return next.run(request).await;
     }
