@@ -31,6 +31,8 @@ pub enum ErrorKind {
     },
     /// The chat's store is away; retrying later may work.
     Unavailable,
+    /// Something is wrong that retrying will not mend.
+    Internal,
 }
 
 impl ErrorKind {
@@ -46,6 +48,7 @@ impl ErrorKind {
             ErrorKind::Unprocessable => 422,
             ErrorKind::TooFast { .. } => 429,
             ErrorKind::Unavailable => 503,
+            ErrorKind::Internal => 500,
         }
     }
 
@@ -62,7 +65,8 @@ impl ErrorKind {
             429 => ErrorKind::TooFast {
                 retry_after_s: retry_after_s.unwrap_or(1),
             },
-            500..=599 => ErrorKind::Unavailable,
+            500 => ErrorKind::Internal,
+            501..=599 => ErrorKind::Unavailable,
             _ => ErrorKind::BadInput,
         }
     }
@@ -73,9 +77,42 @@ impl ErrorKind {
     }
 }
 
+/// The text a page shows for the code of a refused plain form post
+/// (`/r/general?error=empty_body`); `None` for a code it does not know, so a
+/// crafted link cannot put its own words in the page's alert.
+pub fn form_error_text(code: &str) -> Option<String> {
+    if let Some(rule) = crate::message::MessageRuleError::from_code(code) {
+        return Some(rule.to_string());
+    }
+    let text = match code {
+        "invalid_room" => "invalid room name",
+        "login_required" => "log in to write in this chat",
+        "name_taken" => {
+            "that name belongs to a registered account; log in to use it, or pick another name"
+        }
+        "id_taken" => "that message id is already used by another message; send it again",
+        "too_fast" => "too many messages; wait a few seconds and try again",
+        "unavailable" => "the chat is unavailable right now, please try again",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_known_form_error_codes_have_a_text() {
+        assert_eq!(
+            form_error_text("empty_body").as_deref(),
+            Some("message is empty")
+        );
+        assert!(form_error_text("too_fast").is_some());
+        for crafted in ["Your account is suspended", "<script>", ""] {
+            assert_eq!(form_error_text(crafted), None);
+        }
+    }
 
     #[test]
     fn every_kind_round_trips_through_its_status() {
@@ -90,6 +127,7 @@ mod tests {
             ErrorKind::Conflict,
             ErrorKind::TooFast { retry_after_s: 3 },
             ErrorKind::Unavailable,
+            ErrorKind::Internal,
         ] {
             assert_eq!(
                 ErrorKind::from_http_status(kind.http_status(), Some(3)),

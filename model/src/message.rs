@@ -51,6 +51,35 @@ pub enum MessageRuleError {
     BadId,
 }
 
+impl MessageRuleError {
+    /// A short, stable name for the rule, e.g. for a page's URL.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MessageRuleError::EmptyBody => "empty_body",
+            MessageRuleError::BodyTooLong => "body_too_long",
+            MessageRuleError::BodyTooManyBytes => "body_too_many_bytes",
+            MessageRuleError::BadName => "bad_name",
+            MessageRuleError::NameControlChars => "name_control_chars",
+            MessageRuleError::NameInvisibleChars => "name_invisible_chars",
+            MessageRuleError::BadId => "bad_id",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            MessageRuleError::EmptyBody,
+            MessageRuleError::BodyTooLong,
+            MessageRuleError::BodyTooManyBytes,
+            MessageRuleError::BadName,
+            MessageRuleError::NameControlChars,
+            MessageRuleError::NameInvisibleChars,
+            MessageRuleError::BadId,
+        ]
+        .into_iter()
+        .find(|rule| rule.code() == code)
+    }
+}
+
 /// Whether `c` is a control character a body may not carry: C0 and C1
 /// controls other than newline and tab (ANSI escapes start with one), and
 /// the bidi embeddings, overrides and isolates that reorder text on screen.

@@ -34,13 +34,77 @@ pub enum EmbeddedNatsError {
     },
     #[error("no free loopback port: {0}")]
     NoPort(std::io::Error),
+    #[error("cannot keep the NATS credentials in {path}: {source}")]
+    Credentials {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("nats-server did not become ready: {reason}\n{log}")]
     NotReady { reason: String, log: String },
+}
+
+/// The one NATS user of the embedded server: the chat server itself (and
+/// an operator who reads the file).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+const CREDENTIALS_FILE: &str = "credentials.json";
+const AUTH_CONFIG_FILE: &str = "auth.conf";
+const URL_FILE: &str = "url";
+
+impl Credentials {
+    /// The credentials kept in `store_dir`, made (32 random bytes) on the
+    /// first start and reused after, readable by this user only.
+    fn load_or_create(store_dir: &Path) -> Result<Self, EmbeddedNatsError> {
+        let path = store_dir.join(CREDENTIALS_FILE);
+        let failed = |source| EmbeddedNatsError::Credentials {
+            path: path.clone(),
+            source,
+        };
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && let Ok(credentials) = serde_json::from_str::<Credentials>(&text)
+        {
+            restrict(&path).map_err(failed)?;
+            return Ok(credentials);
+        }
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random).map_err(|e| failed(std::io::Error::other(e.to_string())))?;
+        let credentials = Credentials {
+            user: "chat".into(),
+            password: random.iter().map(|b| format!("{b:02x}")).collect(),
+        };
+        let json = serde_json::to_string(&credentials).expect("credentials serialise");
+        write_private(&path, json.as_bytes()).map_err(failed)?;
+        Ok(credentials)
+    }
+}
+
+/// Writes a file that only this user may read (0600 from its creation on).
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    restrict(path)?;
+    file.write_all(contents)
+}
+
+fn restrict(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
 }
 
 /// A running, supervised nats-server child.
 pub struct EmbeddedNats {
     url: String,
+    credentials: Credentials,
     stop: watch::Sender<bool>,
     supervisor: JoinHandle<()>,
 }
@@ -69,7 +133,30 @@ impl EmbeddedNats {
                 path: store_dir.to_owned(),
                 source,
             })?;
+        let credentials = Credentials::load_or_create(&store_dir)?;
+        // nats-server reads the user from a config file, not a flag, so the
+        // password never shows in the process list.
+        let auth_config = store_dir.join(AUTH_CONFIG_FILE);
+        write_private(
+            &auth_config,
+            format!(
+                "authorization {{\n  user: \"{}\"\n  password: \"{}\"\n}}\n",
+                credentials.user, credentials.password
+            )
+            .as_bytes(),
+        )
+        .map_err(|source| EmbeddedNatsError::Credentials {
+            path: auth_config.clone(),
+            source,
+        })?;
         let port = free_port().map_err(EmbeddedNatsError::NoPort)?;
+        let url = format!("nats://127.0.0.1:{port}");
+        write_private(&store_dir.join(URL_FILE), format!("{url}\n").as_bytes()).map_err(
+            |source| EmbeddedNatsError::Credentials {
+                path: store_dir.join(URL_FILE),
+                source,
+            },
+        )?;
         let launch = Launch {
             binary,
             store_dir,
@@ -81,7 +168,8 @@ impl EmbeddedNats {
         let (stop, stopped) = watch::channel(false);
         let supervisor = tokio::spawn(supervise(launch, child, stopped));
         Ok(Self {
-            url: format!("nats://127.0.0.1:{port}"),
+            url,
+            credentials,
             stop,
             supervisor,
         })
@@ -89,6 +177,10 @@ impl EmbeddedNats {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
     }
 
     /// Stops the child (SIGTERM, then SIGKILL after 5 s) and waits for it.
@@ -115,6 +207,8 @@ impl Launch {
                 "-sd",
             ])
             .arg(&self.store_dir)
+            .arg("-c")
+            .arg(self.store_dir.join(AUTH_CONFIG_FILE))
             .arg("-P")
             .arg(self.store_dir.join("nats-server.pid"))
             .args(["-n", "chat-embedded"])

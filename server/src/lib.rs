@@ -80,9 +80,13 @@ pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), StartErro
         (None, Some(embedded)) => embedded.url().to_owned(),
         (None, None) => unreachable!("embedded NATS starts when no URL is set"),
     };
+    let nats_user = embedded.as_ref().map(|embedded| {
+        let credentials = embedded.credentials();
+        (credentials.user.clone(), credentials.password.clone())
+    });
     let chat = Chat::start(service::ChatSettings {
         nats_urls,
-        nats_user: None,
+        nats_user,
         stream: StreamSettings {
             max_msgs_per_room: settings.max_msgs_per_room,
             max_age: settings.max_age,

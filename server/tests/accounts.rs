@@ -777,3 +777,95 @@ async fn look_alike_names_cannot_pass_for_a_registered_one() {
     let db = app_db(&server.data_dir).await;
     assert_eq!(count(&db, "SELECT COUNT(*) FROM accounts").await, 1);
 }
+
+#[tokio::test]
+async fn made_up_cookies_do_not_buy_a_guest_a_fresh_send_budget() {
+    let (server, _dir) = server(&[("CHAT_SEND_RATE", "1"), ("CHAT_SEND_BURST", "5")]).await;
+    let mut refused = 0;
+    for i in 0..12 {
+        // A new random session id on every request.
+        let response = server
+            .http
+            .post(server.url("/api/rooms/general/messages"))
+            .header(
+                "cookie",
+                format!("{SESSION_COOKIE}=forged{i:04}abcdefghijklmnop"),
+            )
+            .json(&serde_json::json!({"id": format!("g{i}"), "from": "guest", "body": "spam"}))
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            201 => {}
+            429 => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(refused >= 5, "only {refused} of 12 refused");
+}
+
+#[tokio::test]
+async fn an_account_holds_at_most_ten_api_tokens() {
+    let (server, dir) = server(&[]).await;
+    let alice = member(&server, "alice").await;
+    for i in 0..11 {
+        let response = alice
+            .form("/settings/tokens", &[("label", &format!("bot {i}"))])
+            .await;
+        assert_eq!(response.status(), 303);
+    }
+    let (_, page) = alice.page("/settings").await;
+    assert!(page.contains("at most 10 API tokens"), "{page}");
+    let db = app_db(dir.path()).await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM api_tokens").await, 10);
+}
+
+#[tokio::test]
+async fn password_changes_are_limited_like_logins() {
+    let (server, _dir) = server(&[]).await;
+    let alice = member(&server, "alice").await;
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let response = alice
+            .form(
+                "/settings/password",
+                &[("current", "not the password"), ("new", "another password")],
+            )
+            .await;
+        statuses.push(response.status().as_u16());
+    }
+    // Five wrong tries for the account, then one every 12 s.
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        2,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.last(), Some(&429));
+}
+
+#[tokio::test]
+async fn anonymous_requests_write_no_session_rows() {
+    let (server, dir) = server(&[]).await;
+    let visitor = Browser::new(&server);
+    let response = visitor
+        .http
+        .get(visitor.url("/settings"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login?next=%2Fsettings");
+    let (_, page) = visitor.page(&location(&response)).await;
+    assert!(page.contains("Please log in first"));
+    let response = visitor.form("/logout", &[]).await;
+    assert_eq!(response.status(), 303);
+    for page in ["/", "/r/general", "/login", "/register"] {
+        visitor.page(page).await;
+    }
+    let db = app_db(dir.path()).await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM tower_sessions").await, 0);
+    assert!(
+        visitor.session_cookie().is_none(),
+        "no cookie was handed out"
+    );
+}

@@ -507,9 +507,23 @@ async fn the_no_javascript_form_posts_and_returns_to_the_room() {
     assert_eq!(r.status(), 302);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(
-        location.starts_with("/r/forms?error=message%20is%20empty"),
+        location.starts_with("/r/forms?error=empty_body"),
         "{location}"
     );
+    let page = server.get(&location).await.text().await.unwrap();
+    assert!(
+        page.contains("message is empty"),
+        "the page explains the code"
+    );
+    // A crafted link cannot put its own words in the page's alert.
+    let crafted = server
+        .get("/r/forms?error=Your%20account%20is%20suspended")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!crafted.contains("Your account is suspended"));
+    assert!(!crafted.contains("send-error"), "no alert at all");
     assert_eq!(server.history("forms", "").await.len(), 1);
 
     // A forged room lands on that room's "invalid room name" page.
@@ -525,7 +539,7 @@ async fn the_no_javascript_form_posts_and_returns_to_the_room() {
     assert_eq!(r.status(), 302);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
     assert!(
-        location.starts_with("/r/a%2Eb?error=invalid%20room%20name"),
+        location.starts_with("/r/a%2Eb?error=invalid_room"),
         "{location}"
     );
     assert_eq!(server.get(&location).await.status(), 400);
@@ -723,4 +737,217 @@ async fn live_sockets_from_another_site_are_refused() {
     request.headers_mut().insert("origin", own.parse().unwrap());
     assert!(tokio_tungstenite::connect_async(request).await.is_ok());
     assert!(tokio_tungstenite::connect_async(url.as_str()).await.is_ok());
+}
+
+#[tokio::test]
+async fn payloads_other_nats_clients_store_never_break_a_room() {
+    let nats = NatsServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
+    let before = server.send("tutorial", "t1", "from the web").await;
+    let mut tab = server.live("tutorial", None).await;
+
+    // What the NATS chat tutorial's CLI does (a core publish of plain
+    // text), JSON of another app, bytes, and a sender named in a header.
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let subject = "chat.room.tutorial";
+    client
+        .publish(subject, "hello from the tutorial CLI".into())
+        .await
+        .unwrap();
+    client
+        .publish(subject, r#"{"foo": 1}"#.into())
+        .await
+        .unwrap();
+    client
+        .publish(subject, vec![0xff, 0xfe, 0x00].into())
+        .await
+        .unwrap();
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Chat-From", "Bob");
+    client
+        .publish_with_headers(subject, headers, "\u{1b}[31mhi\u{0}".into())
+        .await
+        .unwrap();
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Chat-From", "a name that is far too long to be a chat name");
+    client
+        .publish_with_headers(subject, headers, "  ".into())
+        .await
+        .unwrap();
+    client.flush().await.unwrap();
+
+    let expected = [
+        ("tester", "from the web"),
+        ("nats", "hello from the tutorial CLI"),
+        ("nats", r#"{"foo": 1}"#),
+        ("nats", "unreadable message"),
+        ("Bob", "[31mhi"),
+        ("nats", "unreadable message"),
+    ];
+    let shown = |messages: &[Value]| -> Vec<(String, String)> {
+        messages
+            .iter()
+            .map(|m| {
+                (
+                    m["from"].as_str().unwrap().to_owned(),
+                    m["body"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let want: Vec<(String, String)> = expected
+        .iter()
+        .map(|(f, b)| (f.to_string(), b.to_string()))
+        .collect();
+    // History (and so the page's first render).
+    let history = eventually(WAIT, "the foreign messages to be stored", || async {
+        let history = server.history("tutorial", "").await;
+        (history.len() == expected.len()).then_some(history)
+    })
+    .await;
+    assert_eq!(shown(&history), want);
+    assert!(
+        history
+            .iter()
+            .all(|m| m["ts"].as_str().unwrap().ends_with('Z'))
+    );
+    // The open tab got them live, as message objects, and is still open.
+    let mut live = Vec::new();
+    for _ in 1..expected.len() {
+        live.push(tab.next().await);
+    }
+    assert_eq!(live, history[1..]);
+    let after = server.send("tutorial", "t2", "still live").await;
+    assert_eq!(tab.next().await, after);
+    // A tab that resumes catches up through them.
+    let mut resumed = server
+        .live("tutorial", Some(before["seq"].as_u64().unwrap()))
+        .await;
+    for message in history[1..].iter().chain([&after]) {
+        assert_eq!(&resumed.next().await, message);
+    }
+    // The page, the room list and the lobby.
+    let page = server.get("/r/tutorial").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("hello from the tutorial CLI") && html.contains("unreadable message"));
+    let rooms = server.get("/api/rooms").await;
+    assert_eq!(rooms.status(), 200);
+    assert_eq!(rooms.json::<Value>().await.unwrap()[0]["count"], 7);
+    let lobby = server.get("/").await;
+    assert_eq!(lobby.status(), 200);
+    assert!(lobby.text().await.unwrap().contains("#tutorial"));
+}
+
+#[tokio::test]
+async fn the_embedded_nats_admits_only_the_chat_servers_own_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = tempfile::tempdir().unwrap();
+    let mut server = ChatServer::start(data.path(), &[]).await;
+    let nats_dir = data.path().join("nats");
+    for file in ["credentials.json", "auth.conf", "url"] {
+        let mode = std::fs::metadata(nats_dir.join(file))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}");
+    }
+    let read = |file: &str| std::fs::read_to_string(nats_dir.join(file)).unwrap();
+    let credentials: Value = serde_json::from_str(&read("credentials.json")).unwrap();
+    let url = read("url").trim().to_owned();
+
+    // Anyone else on the machine is refused, so nobody can forge messages
+    // or delete the stream.
+    assert!(async_nats::connect(&url).await.is_err(), "no credentials");
+    let wrong = async_nats::ConnectOptions::with_user_and_password("chat".into(), "guess".into())
+        .connect(&url)
+        .await;
+    assert!(wrong.is_err(), "a wrong password");
+    // An operator with the file's credentials gets in.
+    let user = credentials["user"].as_str().unwrap().to_owned();
+    let password = credentials["password"].as_str().unwrap().to_owned();
+    assert!(password.len() >= 32);
+    let operator = async_nats::ConnectOptions::with_user_and_password(user, password)
+        .connect(&url)
+        .await
+        .unwrap();
+    let stream = async_nats::jetstream::new(operator)
+        .get_stream("CHAT")
+        .await;
+    assert!(stream.is_ok());
+
+    // The same credentials after a restart, and the chat still works.
+    server.restart().await;
+    let again: Value = serde_json::from_str(&read("credentials.json")).unwrap();
+    assert_eq!(again, credentials);
+    server.send("locked", "l1", "after the restart").await;
+}
+
+#[tokio::test]
+async fn a_forged_live_sequence_cannot_make_tabs_skip_real_messages() {
+    let nats = NatsServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
+    let first = server.send("forge", "f1", "real one").await;
+    let mut tab = server
+        .live("forge", Some(first["seq"].as_u64().unwrap()))
+        .await;
+    // A frame on the live subject that JetStream never stored, far ahead.
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Sequence", "999999");
+    headers.insert("Nats-Last-Sequence", first["seq"].to_string().as_str());
+    client
+        .publish_with_headers(
+            "chat_live.room.forge",
+            headers,
+            r#"{"id":"x","from":"mallory","body":"forged","ts":"2026-01-01T00:00:00.000Z"}"#.into(),
+        )
+        .await
+        .unwrap();
+    client.flush().await.unwrap();
+    let real = server.send("forge", "f2", "real two").await;
+    assert_eq!(
+        tab.next().await,
+        real,
+        "the real message, not the forged one"
+    );
+}
+
+#[tokio::test]
+async fn odd_paths_and_cursors_get_a_json_error() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    // Not UTF-8 in the path; a cursor at the very end of the range.
+    for path in [
+        "/api/rooms/%FF/messages",
+        "/api/rooms/general/messages?before=-1",
+    ] {
+        let r = server.get(path).await;
+        assert_eq!(r.status(), 400, "{path}");
+        assert!(
+            r.json::<Value>().await.unwrap()["error"].is_string(),
+            "{path}"
+        );
+    }
+    let (status, body) =
+        refused_upgrade(&server.ws_url(&format!("/api/rooms/general/live?after={}", u64::MAX)))
+            .await;
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("after"), "{body}");
+    // The server is fine afterwards.
+    server.send("general", "g1", "still here").await;
+}
+
+#[tokio::test]
+async fn the_account_database_is_private_to_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = tempfile::tempdir().unwrap();
+    let _server = ChatServer::start(data.path(), &[]).await;
+    let mode = std::fs::metadata(data.path().join("app.db"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
 }

@@ -81,7 +81,8 @@ impl Access {
                         format!(
                             "the name \"{name}\" belongs to a registered account; log in to use it, or pick another name"
                         ),
-                    ));
+                    )
+                    .with_code("name_taken"));
                 }
                 Ok(Author::Guest(guest_name))
             }

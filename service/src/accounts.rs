@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS api_tokens (
 /// Tokens are long random secrets, so a fast hash is enough to keep a
 /// stolen database from yielding usable tokens.
 const TOKEN_PREFIX: &str = "chat_";
+/// Each token is a door to the account; a handful is plenty for its bots.
+pub const MAX_TOKENS_PER_ACCOUNT: i64 = 10;
 
 /// A registered account.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,6 +60,8 @@ pub enum AccountError {
     LooksTaken(String),
     #[error("the current password is not correct")]
     WrongPassword,
+    #[error("an account may have at most {MAX_TOKENS_PER_ACCOUNT} API tokens; revoke one first")]
+    TooManyTokens,
     #[error("the account store failed: {0}")]
     Store(#[from] sqlx::Error),
     #[error("password hashing failed: {0}")]
@@ -73,6 +77,7 @@ impl AccountError {
                 | AccountError::NameTaken(_)
                 | AccountError::LooksTaken(_)
                 | AccountError::WrongPassword
+                | AccountError::TooManyTokens
         )
     }
 }
@@ -84,6 +89,7 @@ impl From<AccountError> for crate::Error {
             AccountError::Rule(_) => ErrorKind::BadInput,
             AccountError::NameTaken(_) | AccountError::LooksTaken(_) => ErrorKind::Conflict,
             AccountError::WrongPassword => ErrorKind::Forbidden,
+            AccountError::TooManyTokens => ErrorKind::Conflict,
             AccountError::Store(_) | AccountError::Hashing(_) => {
                 return crate::Error::unavailable(
                     "the account store is unavailable, please retry",
@@ -114,6 +120,7 @@ impl Accounts {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| AccountError::Store(sqlx::Error::Io(e)))?;
         }
+        keep_private(path).map_err(|e| AccountError::Store(sqlx::Error::Io(e)))?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -293,6 +300,13 @@ impl Accounts {
         label: &str,
     ) -> Result<(TokenSummary, String), AccountError> {
         let label = checked_token_label(label)?;
+        let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM api_tokens WHERE account_id = ?")
+            .bind(account_id)
+            .fetch_one(&self.pool)
+            .await?;
+        if held >= MAX_TOKENS_PER_ACCOUNT {
+            return Err(AccountError::TooManyTokens);
+        }
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| AccountError::Hashing(e.to_string()))?;
         let secret = format!("{TOKEN_PREFIX}{}", hex(&random));
@@ -352,16 +366,28 @@ impl Accounts {
         if !secret.starts_with(TOKEN_PREFIX) {
             return Ok(None);
         }
-        let row = sqlx::query(
-            "UPDATE api_tokens SET last_used = ? WHERE secret_sha256 = ?
-             RETURNING id, account_id",
-        )
-        .bind(now())
-        .bind(token_digest(secret))
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT id, account_id, last_used FROM api_tokens WHERE secret_sha256 = ?")
+                .bind(token_digest(secret))
+                .fetch_optional(&self.pool)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let (token_id, account_id): (i64, i64) = (row.get(0), row.get(1));
+        // A bot posting every second must not write to the database every
+        // second: "last used" is kept to the minute.
+        let last_used: Option<String> = row.get(2);
+        let stale = last_used
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .is_none_or(|t| {
+                chrono::Utc::now().signed_duration_since(t) >= chrono::Duration::seconds(60)
+            });
+        if stale {
+            sqlx::query("UPDATE api_tokens SET last_used = ? WHERE id = ?")
+                .bind(now())
+                .bind(token_id)
+                .execute(&self.pool)
+                .await?;
+        }
         Ok(self.by_id(account_id).await?.map(|a| (a, token_id)))
     }
 
@@ -422,6 +448,20 @@ impl RegisteredNames {
     }
 }
 
+/// The database holds password hashes and sessions: readable by this user
+/// only, from its creation on (SQLite gives its -wal and -shm files the
+/// database file's mode).
+fn keep_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -436,7 +476,15 @@ fn token_digest(secret: &str) -> String {
 
 /// argon2id with the crate's defaults (19 MiB, 2 passes: the OWASP
 /// minimum), on a blocking thread: a hash costs tens of milliseconds.
+/// At most this many argon2 runs at once (19 MiB each): a burst of logins
+/// waits its turn instead of exhausting memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 async fn hash_password(password: String) -> Result<String, AccountError> {
+    let _turn = HASHING
+        .acquire()
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|e| e.to_string())?;
@@ -452,6 +500,10 @@ async fn hash_password(password: String) -> Result<String, AccountError> {
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool, AccountError> {
+    let _turn = HASHING
+        .acquire()
+        .await
+        .map_err(|e| AccountError::Hashing(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&hash).map_err(|e| e.to_string())?;
         Ok(Argon2::default()

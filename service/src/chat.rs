@@ -153,6 +153,10 @@ impl Chat {
                     source,
                 })?;
         tokio::spawn(accounts.clone().follow_names());
+        {
+            let accounts = accounts.clone();
+            log.check_names_with(move |name| accounts.is_registered(name));
+        }
         let limits = Arc::new(Limits::new(settings.send_rate, settings.send_burst));
         {
             let limits = Arc::clone(&limits);
@@ -273,6 +277,11 @@ impl Chat {
         room: &RoomName,
         after: Option<u64>,
     ) -> Result<RoomFollow, Error> {
+        if after == Some(u64::MAX) {
+            return Err(Error::bad_input(
+                "after must be a sequence below 18446744073709551615",
+            ));
+        }
         // "Only new messages" means new from the moment this returns.
         let after = match after {
             Some(after) => after,
@@ -292,28 +301,24 @@ impl Chat {
     }
 
     /// The identity a browser session stands for: its account when logged
-    /// in, else a guest counted by session or, without one, by address.
+    /// in, else a guest counted by address.
     pub async fn identify_session(
         &self,
         session: Option<&Session>,
         address: IpAddr,
     ) -> Result<Identity, Error> {
-        let session_key = session
-            .and_then(Session::id)
-            .map(|id| SenderKey::Session(id.to_string()));
         if let Some(session) = session
             && let Some(logged_in) = session::logged_in(session).await
             && let Some(account) = self.inner.accounts.by_id(logged_in.id).await?
         {
-            let sender = session_key.unwrap_or(SenderKey::Account(account.id));
             return Ok(Identity {
+                sender: SenderKey::Account(account.id),
                 caller: Caller::Account(account),
-                sender,
             });
         }
         Ok(Identity {
             caller: Caller::Guest,
-            sender: session_key.unwrap_or(SenderKey::Address(address)),
+            sender: SenderKey::Address(address),
         })
     }
 
@@ -321,9 +326,9 @@ impl Chat {
     /// token.
     pub async fn identify_token(&self, secret: &str) -> Result<Identity, Error> {
         match self.inner.accounts.token_account(secret).await? {
-            Some((account, token_id)) => Ok(Identity {
+            Some((account, _token)) => Ok(Identity {
+                sender: SenderKey::Account(account.id),
                 caller: Caller::Account(account),
-                sender: SenderKey::Token(token_id),
             }),
             None => Err(Error::new(
                 ErrorKind::Unauthorized,

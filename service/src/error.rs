@@ -9,6 +9,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 pub struct Error {
     kind: ErrorKind,
+    /// A short, stable name for what went wrong (`empty_body`, `name_taken`).
+    code: Option<&'static str>,
     /// Safe to show the caller: it never holds an internal cause.
     message: String,
     source: Option<BoxError>,
@@ -18,6 +20,7 @@ impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
+            code: None,
             message: message.into(),
             source: None,
         }
@@ -31,6 +34,23 @@ impl Error {
 
     pub fn bad_input(rule: impl fmt::Display) -> Self {
         Self::new(ErrorKind::BadInput, rule.to_string())
+    }
+
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
+        self
+    }
+
+    /// The error's code: the one it was given, else one for its kind.
+    pub fn code(&self) -> &'static str {
+        self.code.unwrap_or(match self.kind {
+            ErrorKind::BadInput => "invalid",
+            ErrorKind::LoginRequired => "login_required",
+            ErrorKind::TooFast { .. } => "too_fast",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Conflict => "conflict",
+            _ => "error",
+        })
     }
 
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
@@ -86,13 +106,14 @@ impl std::error::Error for Error {
 
 impl From<model::message::MessageRuleError> for Error {
     fn from(e: model::message::MessageRuleError) -> Self {
-        Error::bad_input(e)
+        let code = e.code();
+        Error::bad_input(e).with_code(code)
     }
 }
 
 impl From<model::room::InvalidRoomName> for Error {
     fn from(e: model::room::InvalidRoomName) -> Self {
-        Error::bad_input(e)
+        Error::bad_input(e).with_code("invalid_room")
     }
 }
 

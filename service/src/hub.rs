@@ -92,7 +92,7 @@ impl Hub {
             room.clone(),
             subscription,
             sender.clone(),
-            self.log.answer_gate().clone(),
+            self.log.clone(),
         ))
         .abort_handle();
         let feed = Arc::new(RoomFeed {
@@ -125,10 +125,11 @@ async fn pump(
     room: RoomName,
     mut subscription: async_nats::Subscriber,
     sender: broadcast::Sender<FeedEvent>,
-    answer_gate: AnswerGate,
+    log: RoomLog,
 ) {
+    let answer_gate: AnswerGate = log.answer_gate().clone();
     while let Some(msg) = subscription.next().await {
-        match RoomLog::decode_live(&room, &msg) {
+        match log.decode_live(&room, &msg) {
             Ok(LiveMessage { message, prev_seq }) => {
                 let json = serde_json::to_string(&message).expect("a message always serialises");
                 // The sender is answered first; the ack would otherwise
@@ -136,6 +137,10 @@ async fn pump(
                 answer_gate
                     .answered(&message_key(room.as_str(), &message.id))
                     .await;
+                if !log.is_stored(&room, message.seq).await {
+                    tracing::warn!(%room, seq = message.seq, "dropping a live frame JetStream never stored");
+                    continue;
+                }
                 let frame = LiveFrame {
                     seq: message.seq,
                     prev_seq,

@@ -28,11 +28,11 @@ impl RetryAfter {
 /// Who a message is counted against.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum SenderKey {
-    Session(String),
-    /// A logged-in session before its id is saved.
+    /// An account, whether it sends from a browser session or an API
+    /// token: more sessions or tokens do not multiply its budget.
     Account(i64),
-    Token(i64),
-    /// A guest without a session: counted by client address.
+    /// A guest, counted by client address: a made-up session cookie does
+    /// not buy a fresh budget.
     Address(IpAddr),
 }
 
@@ -114,8 +114,8 @@ mod tests {
     #[test]
     fn sends_are_limited_per_sender_after_the_burst() {
         let limits = Limits::new(10, 20);
-        let alice = SenderKey::Session("a".into());
-        let bob = SenderKey::Session("b".into());
+        let alice = SenderKey::Account(1);
+        let bob = SenderKey::Account(2);
         for _ in 0..20 {
             assert_eq!(limits.send(&alice), Ok(()));
         }
@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn a_zero_rate_turns_the_send_limit_off() {
         let limits = Limits::new(0, 0);
-        let key = SenderKey::Token(1);
+        let key = SenderKey::Account(1);
         for _ in 0..1000 {
             assert_eq!(limits.send(&key), Ok(()));
         }

@@ -10,10 +10,15 @@ use async_nats::{Client, HeaderMap, Subscriber};
 use futures::StreamExt;
 use model::account::Appearance;
 use model::history::HistoryPage;
-use model::message::{ChatMessage, MessageRuleError, checked_body, checked_id, checked_name};
+use model::message::{
+    ChatMessage, MAX_BODY_BYTES, MAX_BODY_CHARS, MessageRuleError, checked_body, checked_id,
+    checked_name, is_forbidden_in_text,
+};
 use model::room::{RoomName, RoomSummary};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 pub const STREAM_NAME: &str = "CHAT";
@@ -125,7 +130,17 @@ pub enum PublishError {
 
 impl From<RoomLogError> for crate::Error {
     fn from(e: RoomLogError) -> Self {
-        crate::Error::unavailable("the chat store is unavailable, please retry", e)
+        match e {
+            RoomLogError::Unavailable { .. } => {
+                crate::Error::unavailable("the chat store is unavailable, please retry", e)
+            }
+            // Not transient: retrying will not make it readable.
+            RoomLogError::Unreadable { .. } => crate::Error::new(
+                model::ErrorKind::Internal,
+                "a stored message could not be read",
+            )
+            .with_source(e),
+        }
     }
 }
 
@@ -161,7 +176,21 @@ pub struct RoomLog {
     client: Client,
     js: jetstream::Context,
     answer_gate: AnswerGate,
+    /// The highest stream sequence JetStream itself confirmed to this
+    /// process (an ack, a read): a live frame beyond it is checked first.
+    confirmed: Arc<AtomicU64>,
+    /// Whether a name is (or looks like) a registered account's: a name
+    /// that another NATS client puts in `Chat-From` must not pass for one.
+    registered: Arc<OnceLock<NameCheck>>,
 }
+
+type NameCheck = Box<dyn Fn(&str) -> bool + Send + Sync>;
+
+/// Who a message that another NATS client published is from, without a
+/// usable `Chat-From` header.
+pub const FOREIGN_SENDER: &str = "nats";
+/// What is shown for a stored payload that is not text.
+pub const UNREADABLE: &str = "unreadable message";
 
 /// A failed NATS call, with what the log was doing when it failed.
 fn unavailable<E: std::error::Error + Send + Sync + 'static>(
@@ -215,6 +244,8 @@ impl RoomLog {
                         client,
                         js,
                         answer_gate: AnswerGate::default(),
+                        registered: Arc::default(),
+                        confirmed: Arc::default(),
                     });
                 }
                 Err(e) if started.elapsed() < STREAM_SETUP_PATIENCE => {
@@ -223,6 +254,36 @@ impl RoomLog {
                 }
                 Err(e) => return Err(unavailable("setting up the CHAT stream")(e)),
             }
+        }
+    }
+
+    /// How to tell a registered name, for the `Chat-From` of messages
+    /// other NATS clients publish. Set once, when the accounts are open.
+    pub fn check_names_with(&self, is_registered: impl Fn(&str) -> bool + Send + Sync + 'static) {
+        let _ = self.registered.set(Box::new(is_registered));
+    }
+
+    fn confirm(&self, seq: u64) {
+        self.confirmed.fetch_max(seq, Ordering::AcqRel);
+    }
+
+    /// Whether a live frame's sequence is one JetStream stored in `room`.
+    /// Frames at or below a sequence JetStream confirmed cost nothing; one
+    /// beyond (another instance's send) costs one direct get, so that a
+    /// forged `Nats-Sequence` far ahead cannot make tabs skip real messages.
+    pub(crate) async fn is_stored(&self, room: &RoomName, seq: u64) -> bool {
+        if seq <= self.confirmed.load(Ordering::Acquire) {
+            return true;
+        }
+        match self.direct_get(serde_json::json!({ "seq": seq })).await {
+            Ok(Some(message)) if message.room == room.as_str() => {
+                self.confirm(seq);
+                true
+            }
+            Ok(_) => false,
+            // The store is away: let the frame through rather than stall
+            // the room; tabs check gaps against JetStream when it is back.
+            Err(_) => true,
         }
     }
 
@@ -290,6 +351,7 @@ impl RoomLog {
         // Until this returns, the room's fan-out holds the message back, so
         // that the answer to this send goes out before the room's writes.
         let _answering = self.answer_gate.begin(key);
+        // (Dropped after `confirm` below: the room's fan-out then trusts it.)
         let ack = self
             .js
             .publish_with_headers(room_subject(room), headers, payload.into())
@@ -297,6 +359,7 @@ impl RoomLog {
             .map_err(unavailable("publishing"))?
             .await
             .map_err(unavailable("waiting for the publish ack"))?;
+        self.confirm(ack.sequence);
         if ack.duplicate {
             let first = self.message_at(ack.sequence).await?;
             let same_sender = first.from == stored.from
@@ -320,7 +383,7 @@ impl RoomLog {
             .request(direct_get_subject(), request.to_string().into())
             .await
             .map_err(unavailable("reading a message"))?;
-        decode_direct(&reply)
+        self.decode_direct(&reply)
     }
 
     /// The message stored at stream sequence `seq`.
@@ -360,7 +423,7 @@ impl RoomLog {
             .await
             .map_err(unavailable("reading history"))?;
         let request = serde_json::json!({
-            "seq": after + 1,
+            "seq": after.saturating_add(1),
             "next_by_subj": room_subject(room),
             "batch": max,
         });
@@ -392,11 +455,14 @@ impl RoomLog {
                     ));
                 }
                 _ => {
-                    if let Some(message) = decode_direct(&reply)? {
+                    if let Some(message) = self.decode_direct(&reply)? {
                         messages.push(message);
                     }
                 }
             }
+        }
+        if let Some(last) = messages.last() {
+            self.confirm(last.seq);
         }
         Ok(ReadBatch { messages, more })
     }
@@ -489,6 +555,7 @@ impl RoomLog {
 
     /// Decodes a message JetStream republished on the live subject.
     pub(crate) fn decode_live(
+        &self,
         room: &RoomName,
         msg: &async_nats::Message,
     ) -> Result<LiveMessage, RoomLogError> {
@@ -498,7 +565,7 @@ impl RoomLog {
         })?;
         let prev_seq = header_u64(msg, "Nats-Last-Sequence").unwrap_or(0);
         Ok(LiveMessage {
-            message: decode_payload(room.as_str(), seq, &msg.payload)?,
+            message: self.decode_payload(room.as_str(), seq, msg.headers.as_ref(), &msg.payload),
             prev_seq,
         })
     }
@@ -529,42 +596,107 @@ fn header_u64(msg: &async_nats::Message, name: &str) -> Option<u64> {
     msg.headers.as_ref()?.get(name)?.as_str().parse().ok()
 }
 
-/// Decodes one direct-get reply: `None` for "not found".
-fn decode_direct(reply: &async_nats::Message) -> Result<Option<ChatMessage>, RoomLogError> {
-    match reply.status.map(|s| s.as_u16()) {
-        Some(404) => return Ok(None),
-        Some(code) if code >= 300 => {
-            return Err(failed(
-                "reading a message",
-                format!(
-                    "direct get failed: {code} {}",
-                    reply.description.clone().unwrap_or_default()
-                ),
-            ));
+impl RoomLog {
+    /// Decodes one direct-get reply: `None` for "not found".
+    fn decode_direct(
+        &self,
+        reply: &async_nats::Message,
+    ) -> Result<Option<ChatMessage>, RoomLogError> {
+        match reply.status.map(|s| s.as_u16()) {
+            Some(404) => return Ok(None),
+            Some(code) if code >= 300 => {
+                return Err(failed(
+                    "reading a message",
+                    format!(
+                        "direct get failed: {code} {}",
+                        reply.description.clone().unwrap_or_default()
+                    ),
+                ));
+            }
+            _ => {}
         }
-        _ => {}
+        let seq = header_u64(reply, "Nats-Sequence").ok_or_else(|| RoomLogError::Unreadable {
+            seq: 0,
+            reason: "direct get reply without Nats-Sequence".into(),
+        })?;
+        let subject = reply
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("Nats-Subject"))
+            .map(|v| v.as_str().to_owned())
+            .unwrap_or_default();
+        let room = subject
+            .strip_prefix(ROOM_SUBJECT_PREFIX)
+            .unwrap_or(&subject);
+        Ok(Some(self.decode_payload(
+            room,
+            seq,
+            reply.headers.as_ref(),
+            &reply.payload,
+        )))
     }
-    let seq = header_u64(reply, "Nats-Sequence").ok_or_else(|| RoomLogError::Unreadable {
-        seq: 0,
-        reason: "direct get reply without Nats-Sequence".into(),
-    })?;
-    let subject = reply
-        .headers
-        .as_ref()
-        .and_then(|h| h.get("Nats-Subject"))
-        .map(|v| v.as_str().to_owned())
-        .unwrap_or_default();
-    let room = subject
-        .strip_prefix(ROOM_SUBJECT_PREFIX)
-        .unwrap_or(&subject);
-    decode_payload(room, seq, &reply.payload).map(Some)
+
+    /// A stored payload as a message. The server's own JSON is read as is;
+    /// anything else that another NATS client stored (plain text, as the
+    /// NATS chat tutorial's CLI sends; JSON of another shape; bytes) never
+    /// fails a read: text becomes a guest message, the rest a placeholder.
+    fn decode_payload(
+        &self,
+        room: &str,
+        seq: u64,
+        headers: Option<&HeaderMap>,
+        payload: &[u8],
+    ) -> ChatMessage {
+        if let Ok(stored) = serde_json::from_slice::<StoredMessage>(payload) {
+            return stored.into_message(room, seq);
+        }
+        let header = |name: &str| {
+            headers
+                .and_then(|h| h.get(name))
+                .map(|v| v.as_str().to_owned())
+        };
+        let from = header("Chat-From")
+            .and_then(|name| {
+                let name = checked_name(&name).ok()?.to_owned();
+                let registered = self.registered.get().is_some_and(|check| check(&name));
+                (!registered).then_some(name)
+            })
+            .unwrap_or_else(|| FOREIGN_SENDER.to_owned());
+        let body = std::str::from_utf8(payload)
+            .ok()
+            .and_then(foreign_text)
+            .unwrap_or_else(|| UNREADABLE.to_owned());
+        let ts = header("Nats-Time-Stamp")
+            .and_then(|ts| chrono::DateTime::parse_from_rfc3339(&ts).ok())
+            .map(|ts| {
+                ts.with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            })
+            .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned());
+        ChatMessage {
+            seq,
+            id: format!("nats-{seq}"),
+            room: room.to_owned(),
+            from,
+            body,
+            ts,
+            verified: false,
+            color: None,
+            emoji: None,
+        }
+    }
 }
 
-fn decode_payload(room: &str, seq: u64, payload: &[u8]) -> Result<ChatMessage, RoomLogError> {
-    let stored: StoredMessage =
-        serde_json::from_slice(payload).map_err(|e| RoomLogError::Unreadable {
-            seq,
-            reason: e.to_string(),
-        })?;
-    Ok(stored.into_message(room, seq))
+/// Text from elsewhere, held to the rules of a body: control characters
+/// removed, cut to the length limits; `None` when nothing is left.
+fn foreign_text(text: &str) -> Option<String> {
+    let mut body = String::new();
+    for c in text.trim().chars().filter(|c| !is_forbidden_in_text(*c)) {
+        if body.chars().count() >= MAX_BODY_CHARS || body.len() + c.len_utf8() > MAX_BODY_BYTES {
+            break;
+        }
+        body.push(c);
+    }
+    let body = body.trim();
+    (!body.is_empty()).then(|| body.to_owned())
 }

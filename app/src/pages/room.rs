@@ -45,7 +45,11 @@ pub fn RoomPage() -> impl IntoView {
     let query = use_query_map();
     move || {
         let name = params.read().get("room").unwrap_or_default();
-        let form_error = query.read_untracked().get("error");
+        // Only texts the page knows: a crafted link cannot fill the alert.
+        let form_error = query
+            .read_untracked()
+            .get("error")
+            .and_then(|code| model::error::form_error_text(&code));
         match RoomName::parse(&name) {
             Ok(room) => view! { <Room room form_error /> }.into_any(),
             Err(e) => {

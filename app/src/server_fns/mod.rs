@@ -11,17 +11,19 @@ pub use messages::{
 pub use rooms::{ListRooms, list_rooms};
 pub use viewer::{LoadViewer, load_viewer};
 
-use model::ErrorKind;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
-/// The error a page shows: the service's kind and a text meant for people.
-/// Internal causes are logged on the server and never sent to the browser.
+/// The error a page shows: a code for what went wrong and a text meant for
+/// people. It is made from the service's error, whose kind has already set
+/// the response's status on the server; internal causes are logged there
+/// and never sent to the browser.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[error("{message}")]
 pub struct ChatError {
-    pub kind: ErrorKind,
+    /// A short, stable name (see `model::error::form_error_text`).
+    pub code: String,
     pub message: String,
 }
 
@@ -29,7 +31,7 @@ impl FromServerFnError for ChatError {
     type Encoder = JsonEncoding;
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         ChatError {
-            kind: ErrorKind::Unavailable,
+            code: "unavailable".into(),
             message: format!("request failed: {value}"),
         }
     }
@@ -51,7 +53,7 @@ pub(crate) mod ssr {
     impl From<service::Error> for ChatError {
         fn from(e: service::Error) -> Self {
             let kind = e.kind();
-            if kind == ErrorKind::Unavailable {
+            if matches!(kind, ErrorKind::Unavailable | ErrorKind::Internal) {
                 tracing::warn!(error = %e.report(), "server function failed");
             }
             set_status(kind.http_status());
@@ -61,7 +63,10 @@ pub(crate) mod ssr {
                 }
                 _ => e.message().to_owned(),
             };
-            ChatError { kind, message }
+            ChatError {
+                code: e.code().to_owned(),
+                message,
+            }
         }
     }
 
@@ -69,7 +74,7 @@ pub(crate) mod ssr {
         use_context::<Chat>().ok_or_else(|| {
             tracing::error!("Chat missing from the server function context");
             ChatError {
-                kind: ErrorKind::Unavailable,
+                code: "unavailable".into(),
                 message: "the chat is unavailable right now, please try again".into(),
             }
         })
@@ -115,7 +120,8 @@ pub(crate) mod ssr {
     }
 
     /// A plain form post (no JavaScript) sees errors only after a redirect,
-    /// so it goes back to the room with the error in the query.
+    /// so it goes back to the room with the error's code in the query; the
+    /// page shows the text it knows for that code.
     pub fn redirect_form_error(room: &str, error: &ChatError) {
         let plain_form = request_parts()
             .and_then(|parts| parts.headers.get(http::header::ACCEPT).cloned())
@@ -123,8 +129,8 @@ pub(crate) mod ssr {
             .unwrap_or(false);
         if plain_form {
             // An invalid room lands on the room page's own "invalid room name".
-            let (room, text) = (percent_encode(room), percent_encode(&error.to_string()));
-            leptos_axum::redirect(&format!("/r/{room}?error={text}"));
+            let (room, code) = (percent_encode(room), percent_encode(&error.code));
+            leptos_axum::redirect(&format!("/r/{room}?error={code}"));
         }
     }
 }

@@ -16,11 +16,13 @@ pub async fn page(
     session: Session,
     Query(query): Query<NextQuery>,
 ) -> Response {
-    let viewer = viewer(&state, &session).await;
-    html_page(app::pages::account::login_page(
-        viewer,
-        safe_return_path(&query.next),
-    ))
+    let mut viewer = viewer(&state, &session).await;
+    let next = safe_return_path(&query.next);
+    // Sent here from a page that needs a login (the guard writes no flash).
+    if viewer.flash.is_none() && viewer.account.is_none() && next != "/" {
+        viewer.flash = Some("Please log in first".into());
+    }
+    html_page(app::pages::account::login_page(viewer, next))
 }
 
 /// `POST /login`

@@ -3,10 +3,14 @@
 use super::respond::see_other;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use service::session::{Session, log_out, set_flash};
+use service::session::{Session, log_out, logged_in, set_flash};
 
 /// `POST /logout`: ends the session; the flash lives in a fresh one.
 pub async fn submit(session: Session) -> Response {
+    // Nobody to log out: nothing to write (a session row would live 24 h).
+    if logged_in(&session).await.is_none() {
+        return see_other("/");
+    }
     if let Err(e) = log_out(&session).await {
         tracing::error!(error = %e, "logout failed");
         return (

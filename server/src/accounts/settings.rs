@@ -2,15 +2,16 @@
 //! under `/settings`, behind the login guard.
 
 use super::extract::{Member, ValidForm};
-use super::respond::{page as html_page, see_other, unavailable};
+use super::respond::{page as html_page, see_other, too_many_attempts, unavailable};
 use super::viewer;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::response::{IntoResponse, Response};
 use model::account::AccountSettings;
 use serde::Deserialize;
 use service::accounts::AccountError;
 use service::session::{Session, renew_id, set_flash};
+use std::net::SocketAddr;
 
 const SETTINGS: &str = "/settings";
 
@@ -88,10 +89,16 @@ pub struct PasswordForm {
 /// `POST /settings/password`
 pub async fn password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
     Member(account): Member,
     ValidForm(form): ValidForm<PasswordForm>,
 ) -> Response {
+    // Each try costs a full argon2 verify, and a stolen session could guess
+    // the current password: limited like logins.
+    if let Err(retry) = state.chat.limits().login_attempt(&account.name, peer.ip()) {
+        return too_many_attempts(retry, SETTINGS);
+    }
     let changed = state
         .chat
         .accounts()

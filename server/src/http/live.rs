@@ -2,9 +2,9 @@
 //! room follow gives the room's messages in order, each once (replay, then
 //! live); this module only writes them to the socket, pings, and closes.
 
-use super::error::{ApiError, bad_query};
+use super::error::{ApiError, bad_path, bad_query};
 use crate::AppState;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -26,10 +26,11 @@ const KEEPALIVE: Duration = Duration::from_secs(25);
 
 pub async fn live(
     State(state): State<AppState>,
-    Path(room): Path<String>,
+    room: Result<Path<String>, PathRejection>,
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
+    let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
     let Query(query) = query.map_err(bad_query)?;
     // Joined before the upgrade is answered: "only new messages" means new

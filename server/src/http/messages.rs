@@ -1,11 +1,11 @@
 //! `GET` and `POST /api/rooms/{room}/messages`: a page of history, and
 //! sending a message.
 
-use super::error::{ApiError, bad_json, bad_query};
+use super::error::{ApiError, bad_json, bad_path, bad_query};
 use super::identity::identify;
 use crate::AppState;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use model::api::{NewMessage, PageQuery};
@@ -18,9 +18,10 @@ use std::net::SocketAddr;
 /// `GET /api/rooms/{room}/messages?before=&limit=`
 pub async fn page(
     State(state): State<AppState>,
-    Path(room): Path<String>,
+    room: Result<Path<String>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<HistoryPage>, ApiError> {
+    let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
     let Query(query) = query.map_err(bad_query)?;
     let limit = query.limit.unwrap_or(PAGE_SIZE);
@@ -46,9 +47,10 @@ pub async fn post(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
     headers: HeaderMap,
-    Path(room): Path<String>,
+    room: Result<Path<String>, PathRejection>,
     body: Result<Json<NewMessage>, JsonRejection>,
 ) -> Result<(StatusCode, Json<ChatMessage>), ApiError> {
+    let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
     let Json(new) = body.map_err(bad_json)?;
     let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;

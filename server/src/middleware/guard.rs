@@ -7,7 +7,7 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use model::url::percent_encode;
-use service::session::{logged_in, set_flash};
+use service::session::logged_in;
 use tower_sessions::Session;
 
 /// Everything under these paths needs a login.
@@ -39,7 +39,8 @@ pub async fn require_login(session: Session, request: Request, next: Next) -> Re
             .map_or("/", |prefix| *prefix)
             .to_owned()
     };
-    set_flash(&session, "Please log in first").await;
+    // No flash here: an anonymous visit must not write a session row. The
+    // login page says "Please log in first" when it has somewhere to return.
     see_other(&format!("/login?next={}", percent_encode(&back)))
 }
 
