@@ -29,6 +29,9 @@ pub enum ErrorKind {
     TooFast {
         retry_after_s: u64,
     },
+    /// The chat's store is full: nothing more can be stored until space is
+    /// made.
+    InsufficientStorage,
     /// The chat's store is away; retrying later may work.
     Unavailable,
     /// Something is wrong that retrying will not mend.
@@ -47,6 +50,7 @@ impl ErrorKind {
             ErrorKind::UnsupportedMediaType => 415,
             ErrorKind::Unprocessable => 422,
             ErrorKind::TooFast { .. } => 429,
+            ErrorKind::InsufficientStorage => 507,
             ErrorKind::Unavailable => 503,
             ErrorKind::Internal => 500,
         }
@@ -66,6 +70,7 @@ impl ErrorKind {
                 retry_after_s: retry_after_s.unwrap_or(1),
             },
             500 => ErrorKind::Internal,
+            507 => ErrorKind::InsufficientStorage,
             501..=599 => ErrorKind::Unavailable,
             _ => ErrorKind::BadInput,
         }
@@ -127,6 +132,7 @@ mod tests {
             ErrorKind::Conflict,
             ErrorKind::TooFast { retry_after_s: 3 },
             ErrorKind::Unavailable,
+            ErrorKind::InsufficientStorage,
             ErrorKind::Internal,
         ] {
             assert_eq!(

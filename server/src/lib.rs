@@ -3,6 +3,7 @@
 //! `main.rs` is a thin binary over [`run`].
 
 pub mod accounts;
+pub mod connections;
 pub mod embedded_nats;
 pub mod http;
 pub mod middleware;
@@ -11,6 +12,7 @@ pub mod settings;
 pub mod shutdown;
 
 use axum::extract::FromRef;
+use axum::serve::ListenerExt;
 use embedded_nats::{EmbeddedNats, EmbeddedNatsError};
 use leptos::prelude::*;
 use service::Chat;
@@ -18,6 +20,7 @@ use service::room_log::StreamSettings;
 use settings::Settings;
 use shutdown::Shutdown;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The one state every handler shares.
 #[derive(Clone, FromRef)]
@@ -26,6 +29,8 @@ pub struct AppState {
     pub chat: Chat,
     /// Open live sockets close when it fires.
     pub shutdown: Shutdown,
+    /// Who holds how many live sockets.
+    pub live: Arc<http::live::LiveLimits>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +60,7 @@ pub enum StartError {
 /// Runs the chat until `shutdown` fires; then closes the live sockets
 /// (code 1001), drains NATS and stops the embedded `nats-server`.
 pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), StartError> {
+    connections::raise_open_files_limit();
     let default_rooms = settings
         .rooms
         .iter()
@@ -89,6 +95,10 @@ pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), StartErro
         nats_user,
         stream: StreamSettings {
             max_msgs_per_room: settings.max_msgs_per_room,
+            max_bytes: match settings.max_store_bytes {
+                0 => -1,
+                bytes => i64::try_from(bytes).unwrap_or(i64::MAX),
+            },
             max_age: settings.max_age,
             replicas: usize::from(settings.stream_replicas),
             ..StreamSettings::default()
@@ -110,6 +120,9 @@ pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), StartErro
         leptos_options,
         chat: chat.clone(),
         shutdown: shutdown.clone(),
+        live: Arc::new(http::live::LiveLimits::new(
+            settings.max_live_sockets_per_address,
+        )),
     };
     let app = routes::router(state, &settings, sessions);
     let listener = tokio::net::TcpListener::bind(addr)
@@ -117,6 +130,9 @@ pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), StartErro
         .map_err(|source| StartError::Listen { addr, source })?;
     tracing::info!("chat listening on http://{addr}");
     let mut stopping = shutdown;
+    // (tap_io: axum knows the client address of any listener wrapped so.)
+    let listener =
+        connections::TimedListener::new(listener, settings.header_timeout).tap_io(|_| {});
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -46,6 +46,11 @@ pub struct Settings {
     )]
     pub rooms: Vec<String>,
 
+    /// Largest size of the CHAT stream in bytes (all rooms); the oldest
+    /// messages go first. 0: no limit of its own.
+    #[arg(long, env = "CHAT_MAX_STORE_BYTES", default_value_t = 1 << 30)]
+    pub max_store_bytes: u64,
+
     /// Replicas of the CHAT stream (3 on a 3-node cluster).
     #[arg(long, env = "CHAT_STREAM_REPLICAS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=5))]
     pub stream_replicas: u16,
@@ -78,6 +83,14 @@ pub struct Settings {
     /// Messages a sender may post at once before the rate applies.
     #[arg(long, env = "CHAT_SEND_BURST", default_value_t = 20)]
     pub send_burst: u32,
+
+    /// How long a new connection has to send its request head, e.g. `10s`.
+    #[arg(long, env = "CHAT_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// Live sockets one client address may hold at once; 0: no cap.
+    #[arg(long, env = "CHAT_MAX_LIVE_SOCKETS_PER_ADDRESS", default_value_t = 50)]
+    pub max_live_sockets_per_address: u32,
 
     /// Other origins (e.g. `https://chat.example.com` behind a proxy that
     /// rewrites Host) whose POSTs are accepted; comma-separated.
@@ -176,6 +189,9 @@ mod tests {
             s.allowed_origins,
             ["https://chat.example.com", "https://other.example"]
         );
+        assert_eq!(s.max_store_bytes, 0);
+        assert_eq!(s.header_timeout, Duration::from_secs(5));
+        assert_eq!(s.max_live_sockets_per_address, 7);
     }
 
     #[test]
@@ -194,6 +210,9 @@ mod tests {
         assert_eq!(s.max_request_bytes, 65_536);
         assert_eq!((s.send_rate, s.send_burst), (10, 20));
         assert!(!s.require_login && !s.secure_cookies);
+        assert_eq!(s.max_store_bytes, 1 << 30);
+        assert_eq!(s.header_timeout, Duration::from_secs(10));
+        assert_eq!(s.max_live_sockets_per_address, 50);
     }
 
     #[test]

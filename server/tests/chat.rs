@@ -951,3 +951,46 @@ async fn the_account_database_is_private_to_the_server() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[tokio::test]
+async fn the_store_keeps_to_its_size_and_a_full_store_is_a_clear_507() {
+    let body = "x".repeat(4000);
+    // The stream's own bound: the oldest messages make room, sends go on.
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("CHAT_MAX_STORE_BYTES", "100000")]).await;
+    let mut last = Value::Null;
+    for i in 0..60 {
+        last = server.send("sized", &format!("s{i}"), &body).await;
+    }
+    let kept = server.history("sized", "?limit=200").await;
+    assert!(kept.len() < 30, "{} of 60 kept in 100 kB", kept.len());
+    assert_eq!(kept.last(), Some(&last));
+
+    // A NATS whose disk quota runs out: 507, and nothing else breaks.
+    let nats = NatsServer::start_with_store_limit(Some(1 << 20));
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(
+        data.path(),
+        &[("NATS_URL", &nats.url()), ("CHAT_MAX_STORE_BYTES", "0")],
+    )
+    .await;
+    let mut tab = server.live("full", None).await;
+    let mut stored = 0;
+    let refusal = loop {
+        let r = server
+            .post("full", &format!("f{stored}"), "filler", &body)
+            .await;
+        if r.status() != 201 {
+            break r;
+        }
+        stored += 1;
+        assert!(stored < 1000, "the 1 MiB store never filled");
+    };
+    assert_eq!(refusal.status(), 507);
+    let error: Value = refusal.json().await.unwrap();
+    assert!(error["error"].as_str().unwrap().contains("full"), "{error}");
+    assert_eq!(full_history(&server, "full").await.len(), stored);
+    assert_eq!(tab.take_seqs(stored).await.len(), stored);
+    assert_eq!(server.get("/healthz").await.status(), 200);
+    assert_eq!(server.get("/r/full").await.status(), 200);
+}

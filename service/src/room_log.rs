@@ -29,6 +29,8 @@ const ROOM_SUBJECT_PREFIX: &str = "chat.room.";
 /// reads this instead of a consumer, so a burst that the retention limit
 /// evicts from the stream still reaches every connected tab.
 const LIVE_SUBJECT_PREFIX: &str = "chat_live.room.";
+/// The largest payload (plus headers) the stream keeps.
+pub const MAX_STORED_MESSAGE_BYTES: i32 = 64 * 1024;
 /// Largest batch one direct-get request asks for.
 const READ_BATCH: usize = 256;
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -38,6 +40,8 @@ const STREAM_SETUP_PATIENCE: Duration = Duration::from_secs(60);
 #[derive(Clone, Debug)]
 pub struct StreamSettings {
     pub max_msgs_per_room: i64,
+    /// The whole stream's size; the oldest messages go first. -1: no limit.
+    pub max_bytes: i64,
     pub max_age: Duration,
     pub replicas: usize,
     pub duplicate_window: Duration,
@@ -47,6 +51,7 @@ impl Default for StreamSettings {
     fn default() -> Self {
         Self {
             max_msgs_per_room: 1000,
+            max_bytes: 1 << 30,
             max_age: Duration::from_secs(24 * 3600),
             replicas: 1,
             duplicate_window: Duration::from_secs(120),
@@ -112,6 +117,9 @@ pub enum RoomLogError {
     },
     #[error("stored message {seq} is unreadable: {reason}")]
     Unreadable { seq: u64, reason: String },
+    /// JetStream has no room left for the message (its storage limit).
+    #[error("the message store is full")]
+    Full(#[source] BoxError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +142,11 @@ impl From<RoomLogError> for crate::Error {
             RoomLogError::Unavailable { .. } => {
                 crate::Error::unavailable("the chat store is unavailable, please retry", e)
             }
+            RoomLogError::Full(_) => crate::Error::new(
+                model::ErrorKind::InsufficientStorage,
+                "the message store is full; nothing was stored",
+            )
+            .with_source(e),
             // Not transient: retrying will not make it readable.
             RoomLogError::Unreadable { .. } => crate::Error::new(
                 model::ErrorKind::Internal,
@@ -220,6 +233,10 @@ impl RoomLog {
             name: STREAM_NAME.into(),
             subjects: vec!["chat.>".into()],
             max_messages_per_subject: settings.max_msgs_per_room,
+            max_bytes: settings.max_bytes,
+            // A chat message is a few KiB at most (12,000-byte bodies); a
+            // NATS client cannot store megabytes in a room.
+            max_message_size: MAX_STORED_MESSAGE_BYTES,
             max_age: settings.max_age,
             num_replicas: settings.replicas,
             // JetStream refuses a duplicate window longer than the max age.
@@ -358,7 +375,13 @@ impl RoomLog {
             .await
             .map_err(unavailable("publishing"))?
             .await
-            .map_err(unavailable("waiting for the publish ack"))?;
+            .map_err(|e| {
+                if is_store_full(&e) {
+                    RoomLogError::Full(Box::new(e))
+                } else {
+                    unavailable("waiting for the publish ack")(e)
+                }
+            })?;
         self.confirm(ack.sequence);
         if ack.duplicate {
             let first = self.message_at(ack.sequence).await?;
@@ -575,6 +598,21 @@ impl RoomLog {
 /// so that equal client ids in two rooms are two messages.
 pub(crate) fn message_key(room: &str, id: &str) -> String {
     format!("{room}/{id}")
+}
+
+/// Whether JetStream refused a publish for want of storage.
+fn is_store_full(e: &async_nats::jetstream::context::PublishError) -> bool {
+    use async_nats::jetstream::ErrorCode;
+    std::error::Error::source(e)
+        .and_then(|s| s.downcast_ref::<async_nats::jetstream::Error>())
+        .is_some_and(|e| {
+            matches!(
+                e.error_code(),
+                ErrorCode::STORAGE_RESOURCES_EXCEEDED
+                    | ErrorCode::INSUFFICIENT_RESOURCES
+                    | ErrorCode::ACCOUNT_RESOURCES_EXCEEDED
+            )
+        })
 }
 
 fn room_subject(room: &RoomName) -> String {

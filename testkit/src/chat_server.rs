@@ -119,6 +119,8 @@ impl ChatServer {
             // Tests send bursts from one address; the rate-limit tests
             // turn the limit back on.
             .env("CHAT_SEND_RATE", "0")
+            // Likewise they open many sockets from one address.
+            .env("CHAT_MAX_LIVE_SOCKETS_PER_ADDRESS", "0")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (k, v) in &self.launch.envs {

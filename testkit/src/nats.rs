@@ -50,7 +50,20 @@ pub struct NatsServer {
 
 impl NatsServer {
     pub fn start() -> Self {
+        Self::start_with_store_limit(None)
+    }
+
+    /// A server whose JetStream may keep at most `max_file_store` bytes on
+    /// disk (all streams together), to fill it up on purpose.
+    pub fn start_with_store_limit(max_file_store: Option<u64>) -> Self {
         let store = tempfile::tempdir().unwrap();
+        if let Some(limit) = max_file_store {
+            std::fs::write(
+                store.path().join("limits.conf"),
+                format!("jetstream {{ max_file_store: {limit} }}\n"),
+            )
+            .unwrap();
+        }
         let port = free_port();
         let child = Self::spawn(port, store.path());
         Self {
@@ -64,6 +77,14 @@ impl NatsServer {
         let child = Command::new(nats_server_bin())
             .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
             .arg(store)
+            .args(
+                store
+                    .join("limits.conf")
+                    .is_file()
+                    .then(|| ["-c".into(), store.join("limits.conf")])
+                    .into_iter()
+                    .flatten(),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -53,7 +53,10 @@ pub(crate) mod ssr {
     impl From<service::Error> for ChatError {
         fn from(e: service::Error) -> Self {
             let kind = e.kind();
-            if matches!(kind, ErrorKind::Unavailable | ErrorKind::Internal) {
+            if matches!(
+                kind,
+                ErrorKind::Unavailable | ErrorKind::Internal | ErrorKind::InsufficientStorage
+            ) {
                 tracing::warn!(error = %e.report(), "server function failed");
             }
             set_status(kind.http_status());

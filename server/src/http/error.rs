@@ -15,7 +15,10 @@ pub struct ApiError(pub service::Error);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let kind = self.0.kind();
-        if matches!(kind, ErrorKind::Unavailable | ErrorKind::Internal) {
+        if matches!(
+            kind,
+            ErrorKind::Unavailable | ErrorKind::Internal | ErrorKind::InsufficientStorage
+        ) {
             tracing::warn!(error = %self.0.report(), "API request failed");
         }
         let status = axum::http::StatusCode::from_u16(kind.http_status())

@@ -6,11 +6,15 @@ use super::error::{ApiError, bad_path, bad_query};
 use crate::AppState;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::response::Response;
+use model::ErrorKind;
 use model::api::LiveQuery;
 use model::room::RoomName;
 use service::follow::RoomFollow;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Chat frames are small: keep per-connection buffers small too (the
@@ -24,8 +28,61 @@ const MAX_INCOMING: usize = 4 * 1024;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 const KEEPALIVE: Duration = Duration::from_secs(25);
 
+/// Live sockets per client address.
+pub struct LiveLimits {
+    per_address: u32,
+    held: Mutex<HashMap<IpAddr, u32>>,
+}
+
+/// One admitted live socket; dropping it frees its place.
+pub struct LivePlace {
+    limits: Arc<LiveLimits>,
+    address: IpAddr,
+}
+
+impl LiveLimits {
+    pub fn new(per_address: u32) -> Self {
+        Self {
+            per_address,
+            held: Mutex::default(),
+        }
+    }
+
+    fn admit(self: &Arc<Self>, address: IpAddr) -> Result<LivePlace, ApiError> {
+        let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
+        let count = held.entry(address).or_default();
+        if self.per_address != 0 && *count >= self.per_address {
+            return Err(ApiError(service::Error::new(
+                ErrorKind::TooFast { retry_after_s: 5 },
+                format!(
+                    "too many live connections from your address (at most {}); close some tabs",
+                    self.per_address
+                ),
+            )));
+        }
+        *count += 1;
+        Ok(LivePlace {
+            limits: Arc::clone(self),
+            address,
+        })
+    }
+}
+
+impl Drop for LivePlace {
+    fn drop(&mut self) {
+        let mut held = self.limits.held.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(count) = held.get_mut(&self.address) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.address);
+            }
+        }
+    }
+}
+
 pub async fn live(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     room: Result<Path<String>, PathRejection>,
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
@@ -33,6 +90,7 @@ pub async fn live(
     let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
     let Query(query) = query.map_err(bad_query)?;
+    let place = state.live.admit(peer.ip())?;
     // Joined before the upgrade is answered: "only new messages" means new
     // from the moment the client sees the upgrade.
     let follow = state.chat.follow_room(&room, query.after).await?;
@@ -47,6 +105,7 @@ pub async fn live(
         // a thread of its own let a 10,000-message burst outrun it until
         // tabs fell behind the retention limit (docs/PERFORMANCE.md).
         .on_upgrade(move |socket| async move {
+            let _place = place;
             if let Err(e) = relay(follow, socket, shutdown).await {
                 tracing::debug!(%room, error = %e, "live connection ended");
             }
