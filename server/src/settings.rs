@@ -170,6 +170,12 @@ mod tests {
             "5",
             "--allowed-origins",
             "https://chat.example.com,https://other.example",
+            "--max-store-bytes",
+            "0",
+            "--header-timeout",
+            "5s",
+            "--max-live-sockets-per-address",
+            "7",
         ])
         .unwrap();
         assert_eq!(s.site_addr, Some("127.0.0.1:4000".parse().unwrap()));
