@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::Instant;
 
 /// Messages read from JetStream per request while catching up.
@@ -77,44 +77,76 @@ impl RoomFollow {
     /// can sit in a `select!` beside a socket's reads.
     pub async fn next(&mut self) -> Result<Option<Arc<LiveFrame>>, RoomLogError> {
         loop {
-            if let Some(frame) = self.replayed.pop_front() {
-                if frame.seq > self.last {
-                    self.last = frame.seq;
-                    return Ok(Some(frame));
-                }
-                continue;
+            if let Some(frame) = self.next_ready() {
+                return Ok(Some(frame));
             }
             if self.behind {
                 self.read_missed().await?;
                 continue;
             }
-            if let Some(frame) = self.held.take() {
-                if frame.seq > self.last {
-                    self.last = frame.seq;
-                    return Ok(Some(frame));
-                }
-                continue;
-            }
             match self.live.recv().await {
                 Ok(FeedEvent::Message(frame)) => {
-                    if frame.seq <= self.last {
-                        continue;
+                    if let Some(frame) = self.accept_live(frame) {
+                        return Ok(Some(frame));
                     }
-                    // The room's previous message is one this tab lacks
-                    // (a dropped live message): fetch the gap first.
-                    if frame.prev_seq > self.last {
-                        self.behind = true;
-                        self.held = Some(frame);
-                        continue;
-                    }
-                    self.last = frame.seq;
-                    return Ok(Some(frame));
                 }
                 // Fell behind the room's buffer, or NATS reconnected.
                 Ok(FeedEvent::Resync) | Err(RecvError::Lagged(_)) => self.behind = true,
                 Err(RecvError::Closed) => return Ok(None),
             }
         }
+    }
+
+    /// The next message if it is at hand (replayed, or queued live)
+    /// without waiting or reading JetStream: a socket writes a run of them
+    /// in one go.
+    pub fn next_ready(&mut self) -> Option<Arc<LiveFrame>> {
+        loop {
+            if let Some(frame) = self.replayed.pop_front() {
+                if frame.seq > self.last {
+                    self.last = frame.seq;
+                    return Some(frame);
+                }
+                continue;
+            }
+            if self.behind {
+                return None;
+            }
+            if let Some(frame) = self.held.take() {
+                if frame.seq > self.last {
+                    self.last = frame.seq;
+                    return Some(frame);
+                }
+                continue;
+            }
+            match self.live.try_recv() {
+                Ok(FeedEvent::Message(frame)) => {
+                    if let Some(frame) = self.accept_live(frame) {
+                        return Some(frame);
+                    }
+                }
+                Ok(FeedEvent::Resync) | Err(TryRecvError::Lagged(_)) => {
+                    self.behind = true;
+                    return None;
+                }
+                Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// A live frame, unless this tab has it already or lacks the one
+    /// before it (then the gap is read from JetStream first).
+    fn accept_live(&mut self, frame: Arc<LiveFrame>) -> Option<Arc<LiveFrame>> {
+        if frame.seq <= self.last {
+            return None;
+        }
+        if frame.prev_seq > self.last {
+            self.behind = true;
+            self.held = Some(frame);
+            return None;
+        }
+        self.last = frame.seq;
+        Some(frame)
     }
 
     /// One batch of what JetStream holds after `last`; retries a failing

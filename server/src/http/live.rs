@@ -12,6 +12,7 @@ use model::ErrorKind;
 use model::api::LiveQuery;
 use model::room::RoomName;
 use service::follow::RoomFollow;
+use service::hub::LiveFrame;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -128,6 +129,12 @@ async fn send(socket: &mut WebSocket, message: Message) -> Result<(), RelayError
     }
 }
 
+fn text_of(frame: &LiveFrame) -> Message {
+    Message::Text(
+        Utf8Bytes::try_from(frame.json.clone()).expect("the service encodes frames as UTF-8 JSON"),
+    )
+}
+
 async fn relay(
     mut follow: RoomFollow,
     mut socket: WebSocket,
@@ -135,13 +142,20 @@ async fn relay(
 ) -> Result<(), RelayError> {
     let mut keepalive = tokio::time::interval(KEEPALIVE);
     keepalive.reset();
+    // Made once: a future per loop would register with the shared shutdown
+    // channel for every frame of every tab.
+    let stop = shutdown.requested();
+    tokio::pin!(stop);
     loop {
         tokio::select! {
             frame = follow.next() => match frame? {
                 Some(frame) => {
-                    let text = Utf8Bytes::try_from(frame.json.clone())
-                        .expect("the service encodes frames as UTF-8 JSON");
-                    send(&mut socket, Message::Text(text)).await?;
+                    send(&mut socket, text_of(&frame)).await?;
+                    // The run of frames already at hand (a catch-up, a
+                    // burst) goes out without a trip through the select.
+                    while let Some(frame) = follow.next_ready() {
+                        send(&mut socket, text_of(&frame)).await?;
+                    }
                 }
                 None => return Ok(()),
             },
@@ -152,7 +166,7 @@ async fn relay(
             },
             _ = keepalive.tick() => send(&mut socket, Message::Ping(Default::default())).await?,
             // The tab reconnects, to this server once it is back or to another.
-            _ = shutdown.requested() => {
+            _ = &mut stop => {
                 let _ = send(&mut socket, Message::Close(Some(CloseFrame {
                     code: close_code::AWAY,
                     reason: "server restarting".into(),
