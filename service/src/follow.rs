@@ -20,6 +20,9 @@ const CATCH_UP_BATCH: usize = 256;
 /// While JetStream is briefly away (a NATS restart, a cluster failover) a
 /// catch-up retries this long before the follow fails.
 const CATCH_UP_PATIENCE: Duration = Duration::from_secs(30);
+/// How long a follower waits for JetStream to show a message that a live
+/// frame says came before it; past that it was deleted or evicted.
+const GAP_PATIENCE: Duration = Duration::from_secs(5);
 
 pub struct RoomFollow {
     log: RoomLog,
@@ -37,6 +40,9 @@ pub struct RoomFollow {
     held: Option<Arc<LiveFrame>>,
     /// When the current run of failed catch-up reads began.
     failing_since: Option<Instant>,
+    /// Since when a catch-up has not yet found the message a held live
+    /// frame follows.
+    gap_since: Option<Instant>,
     retry_delay: Duration,
 }
 
@@ -58,6 +64,7 @@ impl RoomFollow {
             behind: true,
             held: None,
             failing_since: None,
+            gap_since: None,
             retry_delay: Duration::from_millis(100),
         }
     }
@@ -82,6 +89,21 @@ impl RoomFollow {
             }
             if self.behind {
                 self.read_missed().await?;
+                if !self.behind && self.gap_before_held() {
+                    // JetStream (a replica that lags) does not have the
+                    // message the held frame follows yet: ask again, for a
+                    // while, before skipping past it.
+                    self.behind = true;
+                    let since = *self.gap_since.get_or_insert_with(Instant::now);
+                    if since.elapsed() >= GAP_PATIENCE {
+                        self.behind = false;
+                        self.gap_since = None;
+                    } else {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                } else {
+                    self.gap_since = None;
+                }
                 continue;
             }
             match self.live.recv().await {
@@ -132,6 +154,16 @@ impl RoomFollow {
                 Err(TryRecvError::Empty | TryRecvError::Closed) => return None,
             }
         }
+    }
+
+    /// Whether the held frame's predecessor is still missing after a
+    /// catch-up.
+    fn gap_before_held(&self) -> bool {
+        self.replayed.is_empty()
+            && self
+                .held
+                .as_ref()
+                .is_some_and(|held| held.prev_seq > self.last)
     }
 
     /// A live frame, unless this tab has it already or lacks the one

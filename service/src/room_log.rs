@@ -292,16 +292,31 @@ impl RoomLog {
         if seq <= self.confirmed.load(Ordering::Acquire) {
             return true;
         }
-        match self.direct_get(serde_json::json!({ "seq": seq })).await {
-            Ok(Some(message)) if message.room == room.as_str() => {
-                self.confirm(seq);
-                true
-            }
-            Ok(_) => false,
+        // Asked of the stream's leader, not a direct get: a replica that
+        // lags behind would call a just-stored message missing.
+        let reply = self
+            .client
+            .request(
+                format!("$JS.API.STREAM.MSG.GET.{STREAM_NAME}"),
+                serde_json::json!({ "seq": seq }).to_string().into(),
+            )
+            .await;
+        let Ok(reply) = reply else {
             // The store is away: let the frame through rather than stall
             // the room; tabs check gaps against JetStream when it is back.
-            Err(_) => true,
+            return true;
+        };
+        let answer: serde_json::Value = serde_json::from_slice(&reply.payload).unwrap_or_default();
+        if let Some(subject) = answer["message"]["subject"].as_str() {
+            let stored_here = subject == room_subject(room);
+            if stored_here {
+                self.confirm(seq);
+            }
+            return stored_here;
         }
+        // "no message found" (10037) is a forgery; any other error is the
+        // store's trouble, not the frame's.
+        answer["error"]["err_code"].as_u64() != Some(10037)
     }
 
     /// Whether NATS is reachable right now.
