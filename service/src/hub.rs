@@ -137,10 +137,6 @@ async fn pump(
                 answer_gate
                     .answered(&message_key(room.as_str(), &message.id))
                     .await;
-                if !log.is_stored(&room, message.seq).await {
-                    tracing::warn!(%room, seq = message.seq, "dropping a live frame JetStream never stored");
-                    continue;
-                }
                 let frame = LiveFrame {
                     seq: message.seq,
                     prev_seq,

@@ -17,7 +17,6 @@ use model::message::{
 use model::room::{RoomName, RoomSummary};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -189,9 +188,6 @@ pub struct RoomLog {
     client: Client,
     js: jetstream::Context,
     answer_gate: AnswerGate,
-    /// The highest stream sequence JetStream itself confirmed to this
-    /// process (an ack, a read): a live frame beyond it is checked first.
-    confirmed: Arc<AtomicU64>,
     /// Whether a name is (or looks like) a registered account's: a name
     /// that another NATS client puts in `Chat-From` must not pass for one.
     registered: Arc<OnceLock<NameCheck>>,
@@ -262,7 +258,6 @@ impl RoomLog {
                         js,
                         answer_gate: AnswerGate::default(),
                         registered: Arc::default(),
-                        confirmed: Arc::default(),
                     });
                 }
                 Err(e) if started.elapsed() < STREAM_SETUP_PATIENCE => {
@@ -278,45 +273,6 @@ impl RoomLog {
     /// other NATS clients publish. Set once, when the accounts are open.
     pub fn check_names_with(&self, is_registered: impl Fn(&str) -> bool + Send + Sync + 'static) {
         let _ = self.registered.set(Box::new(is_registered));
-    }
-
-    fn confirm(&self, seq: u64) {
-        self.confirmed.fetch_max(seq, Ordering::AcqRel);
-    }
-
-    /// Whether a live frame's sequence is one JetStream stored in `room`.
-    /// Frames at or below a sequence JetStream confirmed cost nothing; one
-    /// beyond (another instance's send) costs one direct get, so that a
-    /// forged `Nats-Sequence` far ahead cannot make tabs skip real messages.
-    pub(crate) async fn is_stored(&self, room: &RoomName, seq: u64) -> bool {
-        if seq <= self.confirmed.load(Ordering::Acquire) {
-            return true;
-        }
-        // Asked of the stream's leader, not a direct get: a replica that
-        // lags behind would call a just-stored message missing.
-        let reply = self
-            .client
-            .request(
-                format!("$JS.API.STREAM.MSG.GET.{STREAM_NAME}"),
-                serde_json::json!({ "seq": seq }).to_string().into(),
-            )
-            .await;
-        let Ok(reply) = reply else {
-            // The store is away: let the frame through rather than stall
-            // the room; tabs check gaps against JetStream when it is back.
-            return true;
-        };
-        let answer: serde_json::Value = serde_json::from_slice(&reply.payload).unwrap_or_default();
-        if let Some(subject) = answer["message"]["subject"].as_str() {
-            let stored_here = subject == room_subject(room);
-            if stored_here {
-                self.confirm(seq);
-            }
-            return stored_here;
-        }
-        // "no message found" (10037) is a forgery; any other error is the
-        // store's trouble, not the frame's.
-        answer["error"]["err_code"].as_u64() != Some(10037)
     }
 
     /// Whether NATS is reachable right now.
@@ -383,7 +339,6 @@ impl RoomLog {
         // Until this returns, the room's fan-out holds the message back, so
         // that the answer to this send goes out before the room's writes.
         let _answering = self.answer_gate.begin(key);
-        // (Dropped after `confirm` below: the room's fan-out then trusts it.)
         let ack = self
             .js
             .publish_with_headers(room_subject(room), headers, payload.into())
@@ -397,7 +352,6 @@ impl RoomLog {
                     unavailable("waiting for the publish ack")(e)
                 }
             })?;
-        self.confirm(ack.sequence);
         if ack.duplicate {
             let first = self.message_at(ack.sequence).await?;
             let same_sender = first.from == stored.from
@@ -498,9 +452,6 @@ impl RoomLog {
                     }
                 }
             }
-        }
-        if let Some(last) = messages.last() {
-            self.confirm(last.seq);
         }
         Ok(ReadBatch { messages, more })
     }
