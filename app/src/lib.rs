@@ -7,6 +7,8 @@
 pub mod browser;
 pub mod components;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod serve;
 pub mod server_fns;
 
 use components::account_bar::ViewerResource;

@@ -1,10 +1,42 @@
-//! The chat server binary: parses the settings and runs the server until
-//! SIGINT or SIGTERM.
+//! The chat server binary: parses the settings, plugs the Leptos app into
+//! the server and runs it until SIGINT or SIGTERM.
 
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
 use clap::Parser;
-use server::settings::Settings;
-use server::shutdown::Shutdown;
+use leptos::prelude::LeptosOptions;
+use model::account::{AccountSettings, Viewer};
+use service::Chat;
 use std::process::ExitCode;
+use std::sync::Arc;
+use web::settings::Settings;
+use web::shutdown::Shutdown;
+use web::web_ui::{ResponseFuture, WebUi};
+
+struct LeptosApp;
+
+impl WebUi for LeptosApp {
+    fn pages(&self, options: LeptosOptions, chat: Chat) -> Router {
+        app::serve::pages(options, chat)
+    }
+
+    fn server_fn(&self, chat: Chat, request: Request<Body>) -> ResponseFuture {
+        Box::pin(app::serve::server_fn(chat, request))
+    }
+
+    fn login_page(&self, viewer: Viewer, next: &str) -> String {
+        app::pages::account::login_page(viewer, next)
+    }
+
+    fn register_page(&self, viewer: Viewer, next: &str) -> String {
+        app::pages::account::register_page(viewer, next)
+    }
+
+    fn settings_page(&self, viewer: Viewer, settings: AccountSettings) -> String {
+        app::pages::account::settings_page(viewer, settings)
+    }
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -16,7 +48,7 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let settings = Settings::parse();
-    match server::run(settings, Shutdown::on_signals()).await {
+    match web::run(settings, Arc::new(LeptosApp), Shutdown::on_signals()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");

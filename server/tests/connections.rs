@@ -7,7 +7,7 @@ use tokio::io::AsyncReadExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_open_connections_do_not_starve_the_server() {
-    server::connections::raise_open_files_limit();
+    web::connections::raise_open_files_limit();
     let data = tempfile::tempdir().unwrap();
     let server = ChatServer::start(data.path(), &[("CHAT_HEADER_TIMEOUT", "2s")]).await;
     // Connections that never finish (never even start) their headers.

@@ -45,13 +45,11 @@ pub fn RoomPage() -> impl IntoView {
     let query = use_query_map();
     move || {
         let name = params.read().get("room").unwrap_or_default();
-        // Only texts the page knows: a crafted link cannot fill the alert.
-        let form_error = query
-            .read_untracked()
-            .get("error")
-            .and_then(|code| model::error::form_error_text(&code));
+        // Only a code: the server shows the text it knows for it, so a
+        // crafted link cannot fill the alert.
+        let error_code = query.read_untracked().get("error");
         match RoomName::parse(&name) {
-            Ok(room) => view! { <Room room form_error /> }.into_any(),
+            Ok(room) => view! { <Room room error_code /> }.into_any(),
             Err(e) => {
                 set_status(400);
                 view! {
@@ -68,9 +66,12 @@ pub fn RoomPage() -> impl IntoView {
 }
 
 #[component]
-fn Room(room: RoomName, form_error: Option<String>) -> impl IntoView {
+fn Room(room: RoomName, error_code: Option<String>) -> impl IntoView {
     let name = room.to_string();
-    let opening = Resource::new(move || name.clone(), open_room);
+    let opening = Resource::new(
+        move || (name.clone(), error_code.clone()),
+        |(name, error_code)| open_room(name, error_code),
+    );
     let viewer = use_viewer();
     let title = format!("#{room} · Chat");
     view! {
@@ -78,11 +79,13 @@ fn Room(room: RoomName, form_error: Option<String>) -> impl IntoView {
         <Suspense fallback=|| view! { <main class="page room"><p class="muted">"Loading…"</p></main> }>
             {move || {
                 let room = room.clone();
-                let form_error = form_error.clone();
                 Suspend::new(async move {
                     let viewer = viewer.await.unwrap_or_default();
                     match opening.await {
-                        Ok(opening) => view! { <Conversation room opening form_error viewer /> }.into_any(),
+                        Ok(mut opening) => {
+                            let form_error = opening.form_error.take();
+                            view! { <Conversation room opening form_error viewer /> }.into_any()
+                        }
                         Err(e) => view! {
                             <main class="page notice">
                                 <h1>"This room cannot be shown"</h1>

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct RoomOpening {
     pub page: HistoryPage,
     pub next_id: String,
+    /// The text for a plain form's `?error=` code, when the code is one the
+    /// chat knows (resolved here, so the texts stay out of the WASM).
+    pub form_error: Option<String>,
 }
 
 #[server(prefix = "/fn", endpoint = "send_message")]
@@ -43,7 +46,7 @@ pub async fn send_message(
 }
 
 #[server(prefix = "/fn", endpoint = "open_room")]
-pub async fn open_room(room: String) -> Result<RoomOpening, ChatError> {
+pub async fn open_room(room: String, error_code: Option<String>) -> Result<RoomOpening, ChatError> {
     use super::ssr;
     let room = ssr::room(&room)?;
     let chat = ssr::chat()?;
@@ -51,6 +54,7 @@ pub async fn open_room(room: String) -> Result<RoomOpening, ChatError> {
     Ok(RoomOpening {
         page,
         next_id: chat.new_message_id(),
+        form_error: error_code.and_then(|code| model::error::form_error_text(&code)),
     })
 }
 

@@ -19,12 +19,31 @@ use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 /// people. It is made from the service's error, whose kind has already set
 /// the response's status on the server; internal causes are logged there
 /// and never sent to the browser.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ChatError {
     /// A short, stable name (see `model::error::form_error_text`).
     pub code: String,
     pub message: String,
+}
+
+/// On the wire it is one string, `code message`: the WASM already decodes
+/// strings, and a struct decoder of its own cost bundle budget.
+impl Serialize for ChatError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{} {}", self.code, self.message))
+    }
+}
+
+impl<'de> Deserialize<'de> for ChatError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let (code, message) = text.split_once(' ').unwrap_or((&text, ""));
+        Ok(ChatError {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        })
+    }
 }
 
 impl FromServerFnError for ChatError {
@@ -135,5 +154,21 @@ pub(crate) mod ssr {
             let (room, code) = (percent_encode(room), percent_encode(&error.code));
             leptos_axum::redirect(&format!("/r/{room}?error={code}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChatError;
+
+    #[test]
+    fn chat_error_travels_as_code_and_text() {
+        let error = ChatError {
+            code: "too_fast".into(),
+            message: "too many messages; wait a few seconds".into(),
+        };
+        let json = serde_json::to_string(&error).unwrap();
+        assert_eq!(json, r#""too_fast too many messages; wait a few seconds""#);
+        assert_eq!(serde_json::from_str::<ChatError>(&json).unwrap(), error);
     }
 }

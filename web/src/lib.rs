@@ -1,6 +1,7 @@
-//! The chat server: starts (or connects to) NATS, starts the chat service,
-//! and serves the Leptos app, the JSON API and the live sockets over it.
-//! `main.rs` is a thin binary over [`run`].
+//! The chat on the web: starts (or connects to) NATS, starts the chat
+//! service, and serves the JSON API, the live sockets, the account forms and
+//! the pages of the web UI it is given. The `server` binary is a thin
+//! `main.rs` over [`run`] that plugs the Leptos app in.
 
 pub mod accounts;
 pub mod connections;
@@ -10,6 +11,7 @@ pub mod middleware;
 pub mod routes;
 pub mod settings;
 pub mod shutdown;
+pub mod web_ui;
 
 use axum::extract::FromRef;
 use axum::serve::ListenerExt;
@@ -21,6 +23,7 @@ use settings::Settings;
 use shutdown::Shutdown;
 use std::path::PathBuf;
 use std::sync::Arc;
+use web_ui::WebUi;
 
 /// The one state every handler shares.
 #[derive(Clone, FromRef)]
@@ -31,6 +34,8 @@ pub struct AppState {
     pub shutdown: Shutdown,
     /// Who holds how many live sockets.
     pub live: Arc<http::live::LiveLimits>,
+    /// The pages, supplied by the binary.
+    pub ui: Arc<dyn WebUi>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +64,11 @@ pub enum StartError {
 
 /// Runs the chat until `shutdown` fires; then closes the live sockets
 /// (code 1001), drains NATS and stops the embedded `nats-server`.
-pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), StartError> {
+pub async fn run(
+    settings: Settings,
+    ui: Arc<dyn WebUi>,
+    shutdown: Shutdown,
+) -> Result<(), StartError> {
     connections::raise_open_files_limit();
     let default_rooms = settings
         .rooms
@@ -123,6 +132,7 @@ pub async fn run(settings: Settings, shutdown: Shutdown) -> Result<(), StartErro
         live: Arc::new(http::live::LiveLimits::new(
             settings.max_live_sockets_per_address,
         )),
+        ui,
     };
     let app = routes::router(state, &settings, sessions);
     let listener = tokio::net::TcpListener::bind(addr)

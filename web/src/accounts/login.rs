@@ -22,7 +22,7 @@ pub async fn page(
     if viewer.flash.is_none() && viewer.account.is_none() && next != "/" {
         viewer.flash = Some("Please log in first".into());
     }
-    html_page(app::pages::account::login_page(viewer, next))
+    html_page(state.ui.login_page(viewer, next))
 }
 
 /// `POST /login`

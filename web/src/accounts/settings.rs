@@ -36,7 +36,7 @@ pub async fn page(
     }
     .await;
     match loaded {
-        Ok(Some(settings)) => html_page(app::pages::account::settings_page(viewer, settings)),
+        Ok(Some(settings)) => html_page(state.ui.settings_page(viewer, settings)),
         Ok(None) => see_other("/login"),
         Err(e) => {
             tracing::error!(error = %e, "settings page failed");

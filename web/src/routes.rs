@@ -8,19 +8,12 @@ use crate::settings::Settings;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::sync::Arc;
 
 pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> Router {
-    let routes = generate_route_list(app::App);
-    let context = {
-        let state = state.clone();
-        move || server_fns::provide_context(&state)
-    };
-    let render_shell = {
-        let options = state.leptos_options.clone();
-        move || app::shell(options.clone())
-    };
+    let pages = state
+        .ui
+        .pages(state.leptos_options.clone(), state.chat.clone());
     let allowed_origins = origin::AllowedOrigins(Arc::new(settings.allowed_origins.clone()));
     Router::new()
         // The public API (docs/API.md).
@@ -47,10 +40,7 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         // The Leptos pages (`/`, `/r/{room}`) and the static site.
-        .leptos_routes_with_context(&state, routes, context, render_shell)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback_service(pages)
         .layer(DefaultBodyLimit::max(settings.max_request_bytes))
         .with_state(state)
         .layer(axum::middleware::from_fn(guard::require_login))

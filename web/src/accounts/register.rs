@@ -20,10 +20,11 @@ pub async fn page(
     Query(query): Query<NextQuery>,
 ) -> Response {
     let viewer = viewer(&state, &session).await;
-    html_page(app::pages::account::register_page(
-        viewer,
-        safe_return_path(&query.next),
-    ))
+    html_page(
+        state
+            .ui
+            .register_page(viewer, safe_return_path(&query.next)),
+    )
 }
 
 /// `POST /register`: creates the account and logs it in.

@@ -1,0 +1,29 @@
+//! What the server asks of the web UI. The binary plugs the Leptos app in
+//! (`main.rs`), so this crate does not depend on the UI crate: an edit to a
+//! page rebuilds the UI crate and relinks the binary, and this crate's build
+//! is reused (the `cargo leptos watch` edit loop).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::response::Response;
+use leptos::prelude::LeptosOptions;
+use model::account::{AccountSettings, Viewer};
+use service::Chat;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type ResponseFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+pub trait WebUi: Send + Sync + 'static {
+    /// The pages (`/`, `/r/{room}`), the static site and the 404 page.
+    fn pages(&self, options: LeptosOptions, chat: Chat) -> Router;
+    /// One call of a page's server function (`/fn/*`).
+    fn server_fn(&self, chat: Chat, request: Request<Body>) -> ResponseFuture;
+    /// `/login`; `next` is already checked to be a local path.
+    fn login_page(&self, viewer: Viewer, next: &str) -> String;
+    /// `/register`; `next` is already checked to be a local path.
+    fn register_page(&self, viewer: Viewer, next: &str) -> String;
+    /// `/settings` of a logged-in account.
+    fn settings_page(&self, viewer: Viewer, settings: AccountSettings) -> String;
+}
