@@ -20,6 +20,13 @@ pub struct PageQuery {
     pub limit: Option<usize>,
 }
 
+/// `GET /api/rooms?after=&limit=`
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomsQuery {
+    pub after: Option<u64>,
+    pub limit: Option<usize>,
+}
+
 /// `GET /api/rooms/{room}/live?after=`
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveQuery {

@@ -62,6 +62,19 @@ pub struct RoomSummary {
     pub last_ts: Option<String>,
 }
 
+/// `GET /api/rooms` without `limit`.
+pub const ROOM_PAGE_SIZE: usize = 100;
+/// The largest `limit` of `GET /api/rooms`.
+pub const MAX_ROOM_PAGE: usize = 1000;
+
+/// One page of rooms, newest activity first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomPage {
+    pub rooms: Vec<RoomSummary>,
+    /// The `after` of the next page, when more rooms remain.
+    pub next_after: Option<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

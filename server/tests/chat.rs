@@ -1,5 +1,6 @@
 //! The chat against a real nats-server and the real server binary.
 
+use futures::StreamExt;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use testkit::*;
@@ -600,6 +601,79 @@ async fn rooms_are_listed_newest_activity_first() {
     assert_eq!(rooms[0]["last_seq"], again["seq"]);
     assert_eq!(rooms[0]["count"], 2);
     assert_eq!(rooms[0]["last_ts"], again["ts"]);
+
+    // A page at a time: the Link header names the next page until the end.
+    let first = server.get("/api/rooms?limit=2").await;
+    let next = first.headers()["link"].to_str().unwrap().to_owned();
+    let gamma_seq = rooms[1]["last_seq"].as_u64().unwrap();
+    assert_eq!(
+        next,
+        format!("</api/rooms?after={gamma_seq}&limit=2>; rel=\"next\"")
+    );
+    assert_eq!(
+        first.json::<Value>().await.unwrap(),
+        json!(rooms.as_array().unwrap()[..2])
+    );
+    let last = server
+        .get(&format!("/api/rooms?after={gamma_seq}&limit=2"))
+        .await;
+    assert!(last.headers().get("link").is_none());
+    assert_eq!(
+        last.json::<Value>().await.unwrap(),
+        json!(rooms.as_array().unwrap()[2..])
+    );
+    for query in ["?limit=0", "?limit=1001", "?after=0", "?after=x"] {
+        let r = server.get(&format!("/api/rooms{query}")).await;
+        assert_eq!(r.status(), 400, "{query}");
+        assert!(r.json::<Value>().await.unwrap()["error"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn the_lobby_costs_no_nats_request_per_room() {
+    let nats = NatsServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
+    for i in 0..60 {
+        server.send(&format!("room-{i}"), "m", "hi").await;
+    }
+    // Every JetStream API request the server makes, seen from the side.
+    let spy = async_nats::connect(nats.url()).await.unwrap();
+    let mut requests = spy.subscribe("$JS.API.>").await.unwrap();
+    spy.flush().await.unwrap();
+    for _ in 0..3 {
+        let lobby = server.get("/").await.text().await.unwrap();
+        assert!(lobby.contains("#room-59") && lobby.contains("Less recent rooms"));
+        let listed = server.rooms().await;
+        assert_eq!(listed.as_array().unwrap().len(), 60);
+        assert_eq!(listed[0]["name"], "room-59");
+    }
+    // The older page of the lobby.
+    let older = server.get("/").await.text().await.unwrap();
+    let after = older
+        .split("/?after=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let page2 = server
+        .get(&format!("/?after={after}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page2.contains("#room-0") && !page2.contains("#room-59"));
+    let mut seen = Vec::new();
+    while let Ok(Some(request)) =
+        tokio::time::timeout(Duration::from_millis(300), requests.next()).await
+    {
+        seen.push(request.subject.to_string());
+    }
+    assert!(seen.is_empty(), "lobby views asked NATS: {seen:?}");
+    // The spy does see requests: a room's history is read from JetStream.
+    assert_eq!(server.history("room-7", "").await.len(), 1);
+    let request = tokio::time::timeout(WAIT, requests.next()).await.unwrap();
+    assert!(request.unwrap().subject.starts_with("$JS.API.DIRECT.GET"));
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ use crate::accounts::{AccountError, Accounts};
 use crate::follow::RoomFollow;
 use crate::hub::Hub;
 use crate::limits::{Limits, SenderKey};
+use crate::room_index::RoomIndex;
 use crate::room_log::{Draft, RoomLog, RoomLogError, StreamSettings};
 use crate::session::{self, Session};
 use model::ErrorKind;
@@ -14,7 +15,7 @@ use model::account::Viewer;
 use model::api::Health;
 use model::history::HistoryPage;
 use model::message::ChatMessage;
-use model::room::{RoomName, RoomSummary};
+use model::room::{MAX_ROOM_PAGE, RoomName, RoomPage, RoomSummary};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,6 +75,7 @@ struct Inner {
     client: async_nats::Client,
     log: RoomLog,
     hub: Arc<Hub>,
+    rooms: Arc<RoomIndex>,
     accounts: Accounts,
     limits: Arc<Limits>,
     access: Access,
@@ -127,14 +129,17 @@ impl Chat {
 
         let log = RoomLog::open(client.clone(), &settings.stream).await?;
         let hub = Hub::new(log.clone());
+        let rooms = RoomIndex::start(log.clone());
         {
             let hub = Arc::clone(&hub);
+            let rooms = Arc::clone(&rooms);
             tokio::spawn(async move {
                 while let Some(event) = events.recv().await {
                     match event {
                         async_nats::Event::Connected => {
                             tracing::info!("NATS connected");
                             hub.resync_all();
+                            rooms.reload();
                         }
                         async_nats::Event::Disconnected => {
                             tracing::warn!("NATS disconnected; reconnecting")
@@ -173,6 +178,7 @@ impl Chat {
                 client,
                 log,
                 hub,
+                rooms,
                 accounts,
                 limits,
                 access: Access {
@@ -229,7 +235,11 @@ impl Chat {
             author,
             body: message.body,
         };
-        Ok(inner.log.publish(message.room, draft).await?)
+        let stored = inner.log.publish(message.room, draft).await?;
+        inner
+            .rooms
+            .record(message.room.as_str(), stored.seq, &stored.ts);
+        Ok(stored)
     }
 
     /// The `limit` newest messages before `before` (or the newest), oldest
@@ -248,26 +258,41 @@ impl Chat {
         Ok(self.inner.log.last_seq(room).await?)
     }
 
-    /// Rooms that hold messages, newest activity first.
-    pub async fn rooms(&self) -> Result<Vec<RoomSummary>, Error> {
-        Ok(self.inner.log.rooms().await?)
+    /// Rooms that hold messages, newest activity first: at most `limit`
+    /// with `last_seq < after` (from the newest when `after` is `None`).
+    /// Served from memory, so it costs the same with 20 rooms or 10,000.
+    pub async fn rooms(&self, after: Option<u64>, limit: usize) -> Result<RoomPage, Error> {
+        if !(1..=MAX_ROOM_PAGE).contains(&limit) {
+            return Err(Error::bad_input(format!(
+                "limit must be 1 to {MAX_ROOM_PAGE}"
+            )));
+        }
+        if after == Some(0) {
+            return Err(Error::bad_input(
+                "after must be a room's last_seq, at least 1",
+            ));
+        }
+        Ok(self.inner.rooms.page(after, limit).await?)
     }
 
-    /// What the lobby lists: rooms with messages, then the default rooms
-    /// that have none yet.
-    pub async fn lobby_rooms(&self) -> Result<Vec<RoomSummary>, Error> {
-        let mut rooms = self.rooms().await?;
-        for room in &self.inner.default_rooms {
-            if !rooms.iter().any(|r| r.name == room.as_str()) {
-                rooms.push(RoomSummary {
-                    name: room.to_string(),
-                    last_seq: 0,
-                    count: 0,
-                    last_ts: None,
-                });
+    /// What the lobby lists: rooms with messages, then, after the last of
+    /// them, the default rooms that have none yet.
+    pub async fn lobby_rooms(&self, after: Option<u64>, limit: usize) -> Result<RoomPage, Error> {
+        let mut page = self.rooms(after, limit).await?;
+        if page.next_after.is_none() {
+            for room in &self.inner.default_rooms {
+                let listed = page.rooms.iter().any(|r| r.name == room.as_str());
+                if !listed && self.inner.rooms.count_of(room.as_str()) == 0 {
+                    page.rooms.push(RoomSummary {
+                        name: room.to_string(),
+                        last_seq: 0,
+                        count: 0,
+                        last_ts: None,
+                    });
+                }
             }
         }
-        Ok(rooms)
+        Ok(page)
     }
 
     /// Follows a room from sequence `after` (or from now): its replay, then

@@ -18,6 +18,7 @@ pub mod follow;
 pub mod hub;
 pub mod limits;
 pub mod look_alike;
+mod room_index;
 pub mod room_log;
 pub mod session;
 

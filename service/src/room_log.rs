@@ -14,7 +14,7 @@ use model::message::{
     ChatMessage, MAX_BODY_BYTES, MAX_BODY_CHARS, MessageRuleError, checked_body, checked_id,
     checked_name, is_forbidden_in_text,
 };
-use model::room::{RoomName, RoomSummary};
+use model::room::RoomName;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
@@ -510,8 +510,9 @@ impl RoomLog {
         }
     }
 
-    /// Rooms that hold messages, newest activity first.
-    pub async fn rooms(&self) -> Result<Vec<RoomSummary>, RoomLogError> {
+    /// How many messages each room holds, and the stream's last sequence
+    /// when they were counted: one request, however many rooms.
+    pub(crate) async fn room_counts(&self) -> Result<(Vec<(RoomName, u64)>, u64), RoomLogError> {
         let stream = self
             .js
             .get_stream_no_info(STREAM_NAME)
@@ -528,18 +529,16 @@ impl RoomLog {
                 counts.push((room, count as u64));
             }
         }
-        let mut rooms = Vec::with_capacity(counts.len());
-        for (room, count) in counts {
-            let last = self.last_message(&room).await?;
-            rooms.push(RoomSummary {
-                name: room.to_string(),
-                last_seq: last.as_ref().map_or(0, |m| m.seq),
-                count,
-                last_ts: last.map(|m| m.ts),
-            });
-        }
-        rooms.sort_by_key(|r| std::cmp::Reverse(r.last_seq));
-        Ok(rooms)
+        let last_seq = subjects.info.state.last_sequence;
+        Ok((counts, last_seq))
+    }
+
+    /// Every message stored in any room from now on, as JetStream
+    /// republishes it (the room index's feed).
+    pub(crate) async fn follow_all_live(&self) -> Result<Subscriber, async_nats::SubscribeError> {
+        self.client
+            .subscribe(format!("{LIVE_SUBJECT_PREFIX}*"))
+            .await
     }
 
     /// Decodes a message JetStream republished on the live subject.
@@ -583,6 +582,13 @@ fn is_store_full(e: &async_nats::jetstream::context::PublishError) -> bool {
 
 fn room_subject(room: &RoomName) -> String {
     format!("{ROOM_SUBJECT_PREFIX}{room}")
+}
+
+/// The room of a live subject; `None` for subjects of no room.
+pub(crate) fn room_of_live_subject(subject: &str) -> Option<RoomName> {
+    subject
+        .strip_prefix(LIVE_SUBJECT_PREFIX)
+        .and_then(|name| RoomName::parse(name).ok())
 }
 
 /// Inverse of [`room_subject`]; `None` for subjects of no room.

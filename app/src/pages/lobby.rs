@@ -4,10 +4,19 @@ use crate::components::account_bar::{AccountControl, FlashNotice};
 use crate::components::local_time::LocalTime;
 use crate::server_fns::list_rooms;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn Lobby() -> impl IntoView {
-    let rooms = Resource::new(|| (), |_| list_rooms());
+    let query = use_query_map();
+    // `/?after=<seq>`: the page of rooms less recently active than that.
+    let after = move || {
+        query
+            .read()
+            .get("after")
+            .and_then(|a| a.parse::<u64>().ok())
+    };
+    let rooms = Resource::new(after, list_rooms);
     view! {
         <main class="page lobby">
             <header class="topbar">
@@ -30,9 +39,9 @@ pub fn Lobby() -> impl IntoView {
                 <Suspense fallback=|| view! { <p class="muted">"Loading rooms…"</p> }>
                     {move || Suspend::new(async move {
                         match rooms.await {
-                            Ok(rooms) => view! {
+                            Ok(page) => view! {
                                 <ul class="room-list">
-                                    {rooms.into_iter().map(|room| {
+                                    {page.rooms.into_iter().map(|room| {
                                         let href = format!("/r/{}", room.name);
                                         let count = match room.count {
                                             0 => "no messages yet".to_string(),
@@ -52,6 +61,12 @@ pub fn Lobby() -> impl IntoView {
                                         }
                                     }).collect_view()}
                                 </ul>
+                                <p class="room-pages">
+                                    {after().map(|_| view! { <a href="/">"← Most recent rooms"</a> })}
+                                    {page.next_after.map(|after| view! {
+                                        <a class="older" href=format!("/?after={after}")>"Less recent rooms →"</a>
+                                    })}
+                                </p>
                             }.into_any(),
                             Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                         }

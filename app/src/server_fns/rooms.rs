@@ -2,10 +2,15 @@
 
 use super::ChatError;
 use leptos::prelude::*;
-use model::room::RoomSummary;
+use model::room::RoomPage;
 
-/// Rooms with messages, newest activity first, then the default rooms.
+/// Rooms with messages, newest activity first, a page at a time; the
+/// default rooms without messages follow on the last page.
 #[server(prefix = "/fn", endpoint = "list_rooms")]
-pub async fn list_rooms() -> Result<Vec<RoomSummary>, ChatError> {
-    Ok(super::ssr::chat()?.lobby_rooms().await?)
+pub async fn list_rooms(after: Option<u64>) -> Result<RoomPage, ChatError> {
+    /// How many rooms a lobby page shows.
+    const LOBBY_PAGE_SIZE: usize = 50;
+    Ok(super::ssr::chat()?
+        .lobby_rooms(after, LOBBY_PAGE_SIZE)
+        .await?)
 }
