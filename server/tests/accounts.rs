@@ -869,3 +869,118 @@ async fn anonymous_requests_write_no_session_rows() {
         "no cookie was handed out"
     );
 }
+
+/// A token made on the settings page: its secret, read from the flash.
+async fn new_token(browser: &Browser, label: &str) -> String {
+    browser.form("/settings/tokens", &[("label", label)]).await;
+    let (_, page) = browser.page("/settings").await;
+    page.match_indices("chat_")
+        .map(|(at, _)| &page[at..(at + 69).min(page.len())])
+        .find(|t| t.len() == 69 && t[5..].bytes().all(|b| b.is_ascii_hexdigit()))
+        .expect("the new token is shown")
+        .to_owned()
+}
+
+async fn bearer_status(server: &ChatServer, secret: &str, id: &str) -> u16 {
+    server
+        .http
+        .post(server.url("/api/rooms/general/messages"))
+        .bearer_auth(secret)
+        .json(&serde_json::json!({"id": id, "body": "beep"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_password_change_ends_the_accounts_other_sessions() {
+    let (server, _dir) = server(&[]).await;
+    let laptop = member(&server, "alice").await;
+    let phone = Browser::new(&server);
+    assert_eq!(location(&phone.login("alice", PASSWORD).await), "/");
+    let kept = new_token(&laptop, "kept").await;
+    let stolen_cookie = phone.session_cookie().unwrap();
+
+    laptop
+        .form(
+            "/settings/password",
+            &[("current", PASSWORD), ("new", "new password 1")],
+        )
+        .await;
+    let (status, page) = laptop.page("/settings").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("logged out everywhere else"), "{page}");
+    // The phone's session (and a copy of its cookie) no longer logs in.
+    assert_eq!(phone.page("/settings").await.0, 303);
+    let copy = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(server.url("/settings"))
+        .header("cookie", format!("{SESSION_COOKIE}={stolen_cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copy.status(), 303);
+    // Tokens stay unless asked.
+    assert_eq!(bearer_status(&server, &kept, "t1").await, 201);
+    laptop
+        .form(
+            "/settings/password",
+            &[
+                ("current", "new password 1"),
+                ("new", "new password 2"),
+                ("revoke_tokens", "on"),
+            ],
+        )
+        .await;
+    let (_, page) = laptop.page("/settings").await;
+    assert!(page.contains("1 API token(s) were revoked"), "{page}");
+    assert_eq!(bearer_status(&server, &kept, "t2").await, 401);
+}
+
+#[tokio::test]
+async fn log_out_everywhere_ends_every_session_of_the_account() {
+    let (server, _dir) = server(&[]).await;
+    let laptop = member(&server, "alice").await;
+    let phone = Browser::new(&server);
+    phone.login("alice", PASSWORD).await;
+    let bob = member(&server, "bob").await;
+
+    let response = phone.form("/settings/sessions/end", &[]).await;
+    assert_eq!(location(&response), "/login");
+    let (_, page) = phone.page("/login").await;
+    assert!(page.contains("Logged out everywhere"));
+    for browser in [&laptop, &phone] {
+        assert_eq!(browser.page("/settings").await.0, 303);
+    }
+    // Another account is untouched, and alice can log in again.
+    assert_eq!(bob.page("/settings").await.0, 200);
+    assert_eq!(location(&laptop.login("alice", PASSWORD).await), "/");
+    assert_eq!(laptop.page("/settings").await.0, 200);
+}
+
+#[tokio::test]
+async fn a_login_does_not_slide_past_its_lifetime() {
+    let (server, _dir) = server(&[("CHAT_SESSION_TTL", "3s")]).await;
+    let alice = member(&server, "alice").await;
+    let logged_in_at = Instant::now();
+    // Busy the whole time: pages and settings changes every 300 ms.
+    while logged_in_at.elapsed() < Duration::from_millis(2500) {
+        let (status, page) = alice.page("/settings").await;
+        assert_eq!(
+            status,
+            200,
+            "logged out too early after {:?}: {page}",
+            logged_in_at.elapsed()
+        );
+        alice.form("/settings/appearance", &[("emoji", "🦀")]).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    eventually(Duration::from_secs(5), "the login to end", || async {
+        (alice.page("/settings").await.0 == 303).then_some(())
+    })
+    .await;
+}

@@ -48,6 +48,9 @@ pub struct Account {
     pub id: i64,
     pub name: String,
     pub appearance: Appearance,
+    /// Moves on when the password changes or the member logs out
+    /// everywhere: a session logged in under an older epoch has ended.
+    pub session_epoch: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +135,7 @@ impl Accounts {
             .connect_with(options)
             .await?;
         sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        add_session_epoch(&pool).await?;
         let decoy_hash = hash_password("decoy password, never a real one".into()).await?;
         let accounts = Self {
             pool,
@@ -199,6 +203,7 @@ impl Accounts {
                     id,
                     name: name.to_owned(),
                     appearance: Appearance::default(),
+                    session_epoch: 0,
                 })
             }
             None => Err(AccountError::NameTaken(name.to_owned())),
@@ -242,12 +247,14 @@ impl Accounts {
         self.names.contains(name)
     }
 
+    /// Sets a new password and ends the account's sessions (the caller
+    /// keeps its own by taking on the returned epoch).
     pub async fn change_password(
         &self,
         id: i64,
         current: &str,
         new: &str,
-    ) -> Result<(), AccountError> {
+    ) -> Result<i64, AccountError> {
         let new = checked_password(new)?;
         let Some((_, hash)) = self.find_row("id = ?", id).await? else {
             return Err(AccountError::WrongPassword);
@@ -258,12 +265,33 @@ impl Accounts {
             return Err(AccountError::WrongPassword);
         }
         let hash = hash_password(new.to_owned()).await?;
-        sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
-            .bind(hash)
+        let row = sqlx::query(
+            "UPDATE accounts SET password_hash = ?, session_epoch = session_epoch + 1
+             WHERE id = ? RETURNING session_epoch",
+        )
+        .bind(hash)
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get(0))
+    }
+
+    /// Ends every session of the account ("log out everywhere").
+    pub async fn end_sessions(&self, id: i64) -> Result<(), AccountError> {
+        sqlx::query("UPDATE accounts SET session_epoch = session_epoch + 1 WHERE id = ?")
             .bind(id)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Revokes every API token of the account; how many there were.
+    pub async fn revoke_all_tokens(&self, account_id: i64) -> Result<u64, AccountError> {
+        Ok(sqlx::query("DELETE FROM api_tokens WHERE account_id = ?")
+            .bind(account_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected())
     }
 
     /// Empty fields clear that part of the appearance.
@@ -400,7 +428,7 @@ impl Accounts {
         T: for<'q> sqlx::Encode<'q, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> + Send,
     {
         let row = sqlx::query(&format!(
-            "SELECT id, name, password_hash, color, emoji FROM accounts WHERE {condition}"
+            "SELECT id, name, password_hash, color, emoji, session_epoch FROM accounts WHERE {condition}"
         ))
         .bind(value)
         .fetch_optional(&self.pool)
@@ -414,11 +442,27 @@ impl Accounts {
                         color: row.get(3),
                         emoji: row.get(4),
                     },
+                    session_epoch: row.get(5),
                 },
                 row.get(2),
             )
         }))
     }
+}
+
+/// Databases made before sessions could be ended get the column.
+async fn add_session_epoch(pool: &SqlitePool) -> Result<(), sqlx::Error> {
+    let has_it =
+        sqlx::query("SELECT 1 FROM pragma_table_info('accounts') WHERE name = 'session_epoch'")
+            .fetch_optional(pool)
+            .await?
+            .is_some();
+    if !has_it {
+        sqlx::query("ALTER TABLE accounts ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0")
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
 }
 
 #[derive(Default)]

@@ -333,8 +333,7 @@ impl Chat {
         address: IpAddr,
     ) -> Result<Identity, Error> {
         if let Some(session) = session
-            && let Some(logged_in) = session::logged_in(session).await
-            && let Some(account) = self.inner.accounts.by_id(logged_in.id).await?
+            && let Some(account) = session::account(session, &self.inner.accounts).await?
         {
             return Ok(Identity {
                 sender: SenderKey::Account(account.id),
@@ -373,9 +372,7 @@ impl Chat {
             return Ok(viewer);
         };
         viewer.flash = session::take_flash(session).await;
-        if let Some(logged_in) = session::logged_in(session).await
-            && let Some(account) = self.inner.accounts.by_id(logged_in.id).await?
-        {
+        if let Some(account) = session::account(session, &self.inner.accounts).await? {
             viewer.account = Some(account.name);
             viewer.appearance = account.appearance;
         }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub live: Arc<http::live::LiveLimits>,
     /// The pages, supplied by the binary.
     pub ui: Arc<dyn WebUi>,
+    /// How long a login lasts (`CHAT_SESSION_TTL`), counted from the login.
+    pub session_ttl: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +135,7 @@ pub async fn run(
             settings.max_live_sockets_per_address,
         )),
         ui,
+        session_ttl: settings.session_ttl,
     };
     let app = routes::router(state, &settings, sessions);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -37,13 +37,17 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         .route("/settings", get(settings::page))
         .route("/settings/appearance", post(settings::appearance))
         .route("/settings/password", post(settings::password))
+        .route("/settings/sessions/end", post(settings::end_sessions))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         // The Leptos pages (`/`, `/r/{room}`) and the static site.
         .fallback_service(pages)
         .layer(DefaultBodyLimit::max(settings.max_request_bytes))
-        .with_state(state)
-        .layer(axum::middleware::from_fn(guard::require_login))
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            guard::require_login,
+        ))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             allowed_origins,

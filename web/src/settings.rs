@@ -71,7 +71,7 @@ pub struct Settings {
     #[arg(long, env = "CHAT_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
-    /// How long a session lasts after its last change (login, settings), e.g. `24h`.
+    /// How long a login lasts from the moment of logging in, e.g. `24h`.
     #[arg(long, env = "CHAT_SESSION_TTL", default_value = "24h", value_parser = parse_duration)]
     pub session_ttl: Duration,
 

@@ -152,7 +152,17 @@ fn SettingsForms(settings: AccountSettings) -> impl IntoView {
             <label for="new-password">"New password"</label>
             <input id="new-password" name="new" type="password" required
                 minlength=MIN_PASSWORD_CHARS.to_string() autocomplete="new-password" />
+            <label class="inline">
+                <input type="checkbox" name="revoke_tokens" />
+                " Also revoke every API token"
+            </label>
+            <p class="muted">"Changing it logs you out everywhere else."</p>
             <button type="submit">"Change password"</button>
+        </form>
+        <h2>"Sessions"</h2>
+        <form class="settings-form" method="post" action="/settings/sessions/end">
+            <p class="muted">"Ends every login of this account, in this browser too."</p>
+            <button type="submit">"Log out everywhere"</button>
         </form>
         <h2>"API tokens"</h2>
         <p class="muted">"A bot posts as you with "<code>"Authorization: Bearer <token>"</code>" on the API (see docs/API.md)."</p>

@@ -2,12 +2,14 @@
 //! logged-in member behind the session.
 
 use super::respond::{bad_form, see_other};
+use crate::AppState;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use service::session::{LoggedIn, Session, logged_in};
+use service::accounts::Account;
+use service::session::{self, Session};
 
 /// A form body; a malformed one is answered with its status and reason.
 pub struct ValidForm<T>(pub T);
@@ -27,19 +29,28 @@ where
     }
 }
 
-/// The logged-in account; without one the request goes to the login page.
-pub struct Member(pub LoggedIn);
+/// The logged-in account, while its login holds; without one the request
+/// goes to the login page.
+pub struct Member(pub Account);
 
-impl<S: Send + Sync> FromRequestParts<S> for Member {
+impl FromRequestParts<AppState> for Member {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        logged_in(&session)
-            .await
-            .map(Member)
-            .ok_or_else(|| see_other("/login"))
+        match session::account(&session, state.chat.accounts()).await {
+            Ok(Some(account)) => Ok(Member(account)),
+            Ok(None) => Err(see_other("/login")),
+            Err(e) => {
+                tracing::error!(error = %e, "session's account not loaded");
+                Err((
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    "the accounts are unavailable right now, please retry",
+                )
+                    .into_response())
+            }
+        }
     }
 }

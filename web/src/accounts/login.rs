@@ -44,15 +44,7 @@ pub async fn submit(
     {
         Ok(Some(account)) => {
             let name = account.name.clone();
-            if let Err(e) = log_in(
-                &session,
-                LoggedIn {
-                    id: account.id,
-                    name: account.name,
-                },
-            )
-            .await
-            {
+            if let Err(e) = log_in(&session, LoggedIn::new(&account, state.session_ttl)).await {
                 tracing::error!(error = %e, "login not saved");
                 return unavailable(&session, &form_url("/login", next)).await;
             }

@@ -48,15 +48,7 @@ pub async fn submit(
     {
         Ok(account) => {
             let name = account.name.clone();
-            if let Err(e) = log_in(
-                &session,
-                LoggedIn {
-                    id: account.id,
-                    name: account.name,
-                },
-            )
-            .await
-            {
+            if let Err(e) = log_in(&session, LoggedIn::new(&account, state.session_ttl)).await {
                 tracing::error!(error = %e, "login after registration not saved");
                 return unavailable(&session, "/login").await;
             }

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use model::account::AccountSettings;
 use serde::Deserialize;
 use service::accounts::AccountError;
-use service::session::{Session, renew_id, set_flash};
+use service::session::{self, Session, set_flash};
 use std::net::SocketAddr;
 
 const SETTINGS: &str = "/settings";
@@ -19,14 +19,11 @@ const SETTINGS: &str = "/settings";
 pub async fn page(
     State(state): State<AppState>,
     session: Session,
-    Member(logged_in): Member,
+    Member(account): Member,
 ) -> Response {
     let viewer = viewer(&state, &session).await;
     let accounts = state.chat.accounts();
     let loaded = async {
-        let Some(account) = accounts.by_id(logged_in.id).await? else {
-            return Ok(None);
-        };
         let tokens = accounts.tokens(account.id).await?;
         Ok::<_, AccountError>(Some(AccountSettings {
             account: account.name,
@@ -84,6 +81,9 @@ pub async fn appearance(
 pub struct PasswordForm {
     current: String,
     new: String,
+    /// A checkbox: also revoke every API token.
+    #[serde(default)]
+    revoke_tokens: Option<String>,
 }
 
 /// `POST /settings/password`
@@ -99,18 +99,43 @@ pub async fn password(
     if let Err(retry) = state.chat.limits().login_attempt(&account.name, peer.ip()) {
         return too_many_attempts(retry, SETTINGS);
     }
-    let changed = state
-        .chat
-        .accounts()
-        .change_password(account.id, &form.current, &form.new)
-        .await;
-    if changed.is_ok() {
-        // A session id seen before the change is worth nothing after it.
-        if let Err(e) = renew_id(&session).await {
+    let accounts = state.chat.accounts();
+    let changed = async {
+        let epoch = accounts
+            .change_password(account.id, &form.current, &form.new)
+            .await?;
+        // Every other session has ended; this one carries on, under a new
+        // id (one seen before the change is worth nothing after it).
+        if let Err(e) = session::take_on_epoch(&session, epoch).await {
             tracing::error!(error = %e, "session not renewed after a password change");
         }
+        if form.revoke_tokens.is_some() {
+            let revoked = accounts.revoke_all_tokens(account.id).await?;
+            return Ok(format!(
+                "Password changed; you were logged out everywhere else, and {revoked} API token(s) were revoked"
+            ));
+        }
+        Ok("Password changed; you were logged out everywhere else".to_owned())
     }
-    finish(&session, changed.map(|()| "Password changed".to_owned())).await
+    .await;
+    finish(&session, changed).await
+}
+
+/// `POST /settings/sessions/end`: log out everywhere, this browser too.
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    session: Session,
+    Member(account): Member,
+) -> Response {
+    if let Err(e) = state.chat.accounts().end_sessions(account.id).await {
+        tracing::error!(error = %e, "sessions not ended");
+        return unavailable(&session, SETTINGS).await;
+    }
+    if let Err(e) = session::log_out(&session).await {
+        tracing::error!(error = %e, "session not cleared");
+    }
+    set_flash(&session, "Logged out everywhere").await;
+    see_other("/login")
 }
 
 #[derive(Deserialize)]

@@ -1,13 +1,14 @@
 //! The login guard: pages and forms under a protected prefix need a
 //! logged-in session; others are sent to the login page and come back.
 
+use crate::AppState;
 use crate::accounts::respond::see_other;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use model::url::percent_encode;
-use service::session::logged_in;
+use service::session;
 use tower_sessions::Session;
 
 /// Everything under these paths needs a login.
@@ -20,9 +21,23 @@ fn is_protected(path: &str) -> bool {
     })
 }
 
-pub async fn require_login(session: Session, request: Request, next: Next) -> Response {
+pub async fn require_login(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
-    if !is_protected(path) || logged_in(&session).await.is_some() {
+    if !is_protected(path) {
+        return next.run(request).await;
+    }
+    // A login that has ended (its time, a password change, "log out
+    // everywhere") is no login; an unreadable account store is the
+    // handler's to report.
+    if !matches!(
+        session::account(&session, state.chat.accounts()).await,
+        Ok(None)
+    ) {
         return next.run(request).await;
     }
     // A form post cannot be replayed after login; its page can.
