@@ -78,6 +78,12 @@ impl RoomFollow {
         self.last
     }
 
+    /// Whether everything the room holds has been handed out: nothing to
+    /// read from JetStream, nothing replayed or queued live.
+    pub fn is_caught_up(&self) -> bool {
+        !self.behind && self.replayed.is_empty() && self.held.is_none() && self.live.is_empty()
+    }
+
     /// The next message of the room in sequence order, encoded once as a
     /// message object; `None` when the room's feed has ended (the hub is
     /// shutting down). Cancel-safe: dropping the future loses nothing, so it

@@ -133,6 +133,7 @@ pub async fn run(
         shutdown: shutdown.clone(),
         live: Arc::new(http::live::LiveLimits::new(
             settings.max_live_sockets_per_address,
+            settings.slow_tab_timeout,
         )),
         ui,
         session_ttl: settings.session_ttl,

@@ -92,6 +92,12 @@ pub struct Settings {
     #[arg(long, env = "CHAT_MAX_LIVE_SOCKETS_PER_ADDRESS", default_value_t = 50)]
     pub max_live_sockets_per_address: u32,
 
+    /// A live socket that stays behind its room this long (its reader takes
+    /// frames slower than they come) is closed with 1008; the tab
+    /// reconnects and catches up from where it was.
+    #[arg(long, env = "CHAT_SLOW_TAB_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub slow_tab_timeout: Duration,
+
     /// Other origins (e.g. `https://chat.example.com` behind a proxy that
     /// rewrites Host) whose POSTs are accepted; comma-separated.
     #[arg(long, env = "CHAT_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -176,6 +182,8 @@ mod tests {
             "5s",
             "--max-live-sockets-per-address",
             "7",
+            "--slow-tab-timeout",
+            "45s",
         ])
         .unwrap();
         assert_eq!(s.site_addr, Some("127.0.0.1:4000".parse().unwrap()));
@@ -198,6 +206,7 @@ mod tests {
         assert_eq!(s.max_store_bytes, 0);
         assert_eq!(s.header_timeout, Duration::from_secs(5));
         assert_eq!(s.max_live_sockets_per_address, 7);
+        assert_eq!(s.slow_tab_timeout, Duration::from_secs(45));
     }
 
     #[test]
@@ -219,6 +228,7 @@ mod tests {
         assert_eq!(s.max_store_bytes, 1 << 30);
         assert_eq!(s.header_timeout, Duration::from_secs(10));
         assert_eq!(s.max_live_sockets_per_address, 50);
+        assert_eq!(s.slow_tab_timeout, Duration::from_secs(30));
     }
 
     #[test]

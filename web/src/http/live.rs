@@ -29,10 +29,11 @@ const MAX_INCOMING: usize = 4 * 1024;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 const KEEPALIVE: Duration = Duration::from_secs(25);
 
-/// Live sockets per client address.
+/// Live sockets per client address, and how far behind one may stay.
 pub struct LiveLimits {
     per_address: u32,
     held: Mutex<HashMap<IpAddr, u32>>,
+    slow_tab_timeout: Duration,
 }
 
 /// One admitted live socket; dropping it frees its place.
@@ -42,10 +43,11 @@ pub struct LivePlace {
 }
 
 impl LiveLimits {
-    pub fn new(per_address: u32) -> Self {
+    pub fn new(per_address: u32, slow_tab_timeout: Duration) -> Self {
         Self {
             per_address,
             held: Mutex::default(),
+            slow_tab_timeout,
         }
     }
 
@@ -96,6 +98,7 @@ pub async fn live(
     // from the moment the client sees the upgrade.
     let follow = state.chat.follow_room(&room, query.after).await?;
     let shutdown = state.shutdown.clone();
+    let slow_tab_timeout = state.live.slow_tab_timeout;
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
@@ -107,7 +110,7 @@ pub async fn live(
         // tabs fell behind the retention limit (docs/PERFORMANCE.md).
         .on_upgrade(move |socket| async move {
             let _place = place;
-            if let Err(e) = relay(follow, socket, shutdown).await {
+            if let Err(e) = relay(follow, socket, shutdown, slow_tab_timeout).await {
                 tracing::debug!(%room, error = %e, "live connection ended");
             }
         }))
@@ -139,7 +142,12 @@ async fn relay(
     mut follow: RoomFollow,
     mut socket: WebSocket,
     mut shutdown: crate::shutdown::Shutdown,
+    slow_tab_timeout: Duration,
 ) -> Result<(), RelayError> {
+    // Each write may progress (a reader that takes a frame now and then),
+    // yet the tab falls ever further behind and holds its follow for ever:
+    // what counts is how long it has been behind, not one write.
+    let mut behind_since: Option<tokio::time::Instant> = None;
     let mut keepalive = tokio::time::interval(KEEPALIVE);
     keepalive.reset();
     // Made once: a future per loop would register with the shared shutdown
@@ -155,6 +163,20 @@ async fn relay(
                     // burst) goes out without a trip through the select.
                     while let Some(frame) = follow.next_ready() {
                         send(&mut socket, text_of(&frame)).await?;
+                    }
+                    if follow.is_caught_up() {
+                        behind_since = None;
+                    } else if behind_since
+                        .get_or_insert_with(tokio::time::Instant::now)
+                        .elapsed()
+                        >= slow_tab_timeout
+                    {
+                        let _ = send(&mut socket, Message::Close(Some(CloseFrame {
+                            code: close_code::POLICY,
+                            reason: "too slow to keep up; reconnect to catch up".into(),
+                        })))
+                        .await;
+                        return Err(RelayError::Tab("too slow to keep up".into()));
                     }
                 }
                 None => return Ok(()),
