@@ -1037,3 +1037,33 @@ async fn the_store_keeps_to_its_size_and_a_full_store_is_a_clear_507() {
     assert_eq!(server.get("/healthz").await.status(), 200);
     assert_eq!(server.get("/r/full").await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_forged_live_sequence_does_not_silence_a_room() {
+    let nats = NatsServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
+    let first = server.send("guarded", "g1", "first").await;
+    let mut tab = server.live("guarded", None).await;
+
+    // A client allowed on the live subject claims a sequence far ahead, as
+    // if it followed the real newest message.
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Sequence", "1000000");
+    headers.insert("Nats-Last-Sequence", first["seq"].to_string().as_str());
+    client
+        .publish_with_headers("chat_live.room.guarded", headers, "forged".into())
+        .await
+        .unwrap();
+    client.flush().await.unwrap();
+
+    // The next real message still reaches the tab, and nothing forged does.
+    let real = server.send("guarded", "g2", "real").await;
+    assert_eq!(tab.next().await, real);
+    assert!(matches!(
+        tab.next_within(Duration::from_millis(300)).await,
+        Next::Silent
+    ));
+    assert_eq!(server.history("guarded", "").await, vec![first, real]);
+}

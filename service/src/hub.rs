@@ -128,9 +128,27 @@ async fn pump(
     log: RoomLog,
 ) {
     let answer_gate: AnswerGate = log.answer_gate().clone();
+    // The room's newest sequence JetStream has shown: frames up to it pass
+    // at once, and one look at the room's newest message confirms every
+    // frame that arrived meanwhile (a burst costs a request now and then,
+    // not one per frame).
+    let mut confirmed = 0;
     while let Some(msg) = subscription.next().await {
         match log.decode_live(&room, &msg) {
             Ok(LiveMessage { message, prev_seq }) => {
+                // Anyone who may publish on the live subject could claim a
+                // sequence far ahead, and tabs would then skip every real
+                // message up to it: only what JetStream holds goes out.
+                if message.seq > confirmed {
+                    match confirm(&log, &room, message.seq).await {
+                        Some(newest) => confirmed = confirmed.max(newest),
+                        None => {
+                            tracing::warn!(%room, seq = message.seq,
+                                "live message JetStream does not hold; dropped");
+                            continue;
+                        }
+                    }
+                }
                 let json = serde_json::to_string(&message).expect("a message always serialises");
                 // The sender is answered first; the ack would otherwise
                 // wait behind this room's socket writes.
@@ -147,5 +165,25 @@ async fn pump(
             }
             Err(e) => tracing::warn!(%room, error = %e, "skipping unreadable live message"),
         }
+    }
+}
+
+/// A sequence JetStream holds for the room up to which frames may pass
+/// (at least `seq`, or 0 when the store cannot say and the frame passes
+/// unvouched), or `None` for a frame it does not hold. Usually one
+/// direct get of the room's newest message, which any replica answers;
+/// the leader is asked only when that shows less.
+async fn confirm(log: &RoomLog, room: &RoomName, seq: u64) -> Option<u64> {
+    if let Ok(Some(newest)) = log.last_message(room).await
+        && newest.seq >= seq
+    {
+        return Some(newest.seq);
+    }
+    match log.leader_holds(room, seq).await {
+        Some(true) => Some(seq),
+        Some(false) => None,
+        // The store is away: let the frame through rather than stall the
+        // room, without vouching for anything after it.
+        None => Some(0),
     }
 }

@@ -394,6 +394,27 @@ impl RoomLog {
             .await
     }
 
+    /// Whether the stream's leader holds a message of `room` at `seq`:
+    /// `None` when it cannot say (the store is away). Asked of the leader,
+    /// as a replica that lags would call a just-stored message missing.
+    pub(crate) async fn leader_holds(&self, room: &RoomName, seq: u64) -> Option<bool> {
+        let reply = self
+            .client
+            .request(
+                format!("$JS.API.STREAM.MSG.GET.{STREAM_NAME}"),
+                serde_json::json!({ "seq": seq }).to_string().into(),
+            )
+            .await
+            .ok()?;
+        let answer: serde_json::Value = serde_json::from_slice(&reply.payload).ok()?;
+        if let Some(subject) = answer["message"]["subject"].as_str() {
+            return Some(subject == room_subject(room));
+        }
+        // "no message found" (10037); any other error is the store's
+        // trouble, not the frame's.
+        (answer["error"]["err_code"].as_u64() == Some(10037)).then_some(false)
+    }
+
     /// The newest sequence in `room`, 0 when it has no messages.
     pub async fn last_seq(&self, room: &RoomName) -> Result<u64, RoomLogError> {
         Ok(self.last_message(room).await?.map_or(0, |m| m.seq))
