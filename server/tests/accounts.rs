@@ -984,3 +984,50 @@ async fn a_login_does_not_slide_past_its_lifetime() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn bearer_requests_write_last_used_at_most_once_a_minute() {
+    use time::format_description::well_known::Rfc3339;
+    let (server, dir) = server(&[]).await;
+    let alice = member(&server, "alice").await;
+    let secret = new_token(&alice, "bot").await;
+    let db = app_db_writable(dir.path()).await;
+    let last_used = || async {
+        sqlx::query_scalar::<_, Option<String>>("SELECT last_used FROM api_tokens")
+            .fetch_one(&db)
+            .await
+            .unwrap()
+    };
+    let set_last_used = |ago: i64| {
+        let t = (time::OffsetDateTime::now_utc() - time::Duration::seconds(ago))
+            .format(&Rfc3339)
+            .unwrap();
+        let db = db.clone();
+        async move {
+            sqlx::query("UPDATE api_tokens SET last_used = ?")
+                .bind(&t)
+                .execute(&db)
+                .await
+                .unwrap();
+            t
+        }
+    };
+    assert_eq!(last_used().await, None);
+    assert_eq!(bearer_status(&server, &secret, "b1").await, 201);
+    assert!(last_used().await.is_some(), "the first use is recorded");
+    // Used 30 s ago: a request now writes nothing.
+    let recent = set_last_used(30).await;
+    for i in 0..3 {
+        assert_eq!(
+            bearer_status(&server, &secret, &format!("b2-{i}")).await,
+            201
+        );
+    }
+    assert_eq!(last_used().await, Some(recent));
+    // Used over a minute ago: the next request records it again.
+    let old = set_last_used(61).await;
+    assert_eq!(bearer_status(&server, &secret, "b3").await, 201);
+    let now = last_used().await.unwrap();
+    assert_ne!(now, old);
+    assert!(now > old, "{now} after {old}");
+}

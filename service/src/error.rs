@@ -139,4 +139,22 @@ mod tests {
             "the chat store is unavailable, please retry: disk on fire"
         );
     }
+
+    #[test]
+    fn a_permanent_decode_error_is_a_500_not_a_retry() {
+        use crate::room_log::RoomLogError;
+        let unreadable = Error::from(RoomLogError::Unreadable {
+            seq: 7,
+            reason: "not found".into(),
+        });
+        assert_eq!(unreadable.kind(), ErrorKind::Internal);
+        assert_eq!(unreadable.kind().http_status(), 500);
+        assert!(!unreadable.to_string().contains("retry"));
+        // What is transient says so.
+        let away = Error::from(RoomLogError::Unavailable {
+            doing: "reading",
+            source: "timed out".into(),
+        });
+        assert_eq!(away.kind().http_status(), 503);
+    }
 }

@@ -118,6 +118,14 @@ pub async fn app_db(data_dir: &Path) -> sqlx::SqlitePool {
     sqlx::SqlitePool::connect_with(options).await.unwrap()
 }
 
+/// The server's accounts database, writable: to age a row on purpose.
+pub async fn app_db_writable(data_dir: &Path) -> sqlx::SqlitePool {
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(data_dir.join("app.db"))
+        .busy_timeout(std::time::Duration::from_secs(5));
+    sqlx::SqlitePool::connect_with(options).await.unwrap()
+}
+
 pub async fn count(db: &sqlx::SqlitePool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(db).await.unwrap()
 }

@@ -9,7 +9,7 @@ mod live;
 mod nats;
 mod process;
 
-pub use browser::{Browser, SESSION_COOKIE, app_db, count, location};
+pub use browser::{Browser, SESSION_COOKIE, app_db, app_db_writable, count, location};
 pub use chat_server::{ChatServer, Launch, server_bin};
 pub use live::{
     LiveTab, Next, ResilientTab, SendOutcome, bodies, full_history, refused_upgrade,
