@@ -558,3 +558,24 @@ async fn verify_password(password: String, hash: String) -> Result<bool, Account
     .map_err(|e| AccountError::Hashing(e.to_string()))?
     .map_err(AccountError::Hashing)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn password_hashing_runs_at_most_four_at_once() {
+        // Four hashes in progress: a fifth waits for one of them.
+        let busy = HASHING.acquire_many(4).await.unwrap();
+        let fifth = tokio::spawn(hash_password("a burst of logins".into()));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!fifth.is_finished(), "a fifth hash ran beside four");
+        drop(busy);
+        let hash = fifth.await.unwrap().unwrap();
+        assert!(
+            verify_password("a burst of logins".into(), hash)
+                .await
+                .unwrap()
+        );
+    }
+}
