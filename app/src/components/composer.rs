@@ -30,6 +30,8 @@ pub fn Composer(
     let draft = RwSignal::new(String::new());
     let id = RwSignal::new(next_id.clone());
     let pending = RwSignal::new(false);
+    // Enter while a send is in flight: the draft goes out once it is answered.
+    let again = RwSignal::new(false);
     let error = RwSignal::new(form_error);
 
     // The saved name is only known in the browser: read it after hydration.
@@ -42,25 +44,42 @@ pub fn Composer(
 
     let room_name = room.to_string();
     let submit = move || {
-        let body = draft.get_untracked();
-        if body.trim().is_empty() || pending.get_untracked() {
+        if pending.get_untracked() {
+            again.set(true);
+            return;
+        }
+        if draft.get_untracked().trim().is_empty() {
             return;
         }
         pending.set(true);
-        let (room, message_id, from) =
-            (room_name.clone(), id.get_untracked(), name.get_untracked());
+        let room = room_name.clone();
+        // One send at a time, in the order they were asked for.
         leptos::task::spawn_local(async move {
-            match send_message(room, message_id, from, body.clone()).await {
-                Ok(message) => {
-                    error.set(None);
-                    on_sent.run(message);
-                    if draft.get_untracked() == body {
-                        draft.set(String::new());
-                    }
-                    id.set(fresh_id());
+            loop {
+                again.set(false);
+                let body = draft.get_untracked();
+                if body.trim().is_empty() {
+                    break;
                 }
-                // The draft and its id stay: a retry cannot store it twice.
-                Err(e) => error.set(Some(e.to_string())),
+                let (message_id, from) = (id.get_untracked(), name.get_untracked());
+                match send_message(room.clone(), message_id, from, body.clone()).await {
+                    Ok(message) => {
+                        error.set(None);
+                        on_sent.run(message);
+                        if draft.get_untracked() == body {
+                            draft.set(String::new());
+                        }
+                        id.set(fresh_id());
+                    }
+                    // The draft and its id stay: a retry cannot store it twice.
+                    Err(e) => {
+                        error.set(Some(e.to_string()));
+                        break;
+                    }
+                }
+                if !again.get_untracked() {
+                    break;
+                }
             }
             pending.set(false);
         });

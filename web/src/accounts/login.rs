@@ -2,12 +2,12 @@
 
 use super::extract::ValidForm;
 use super::respond::{form_url, page as html_page, see_other, too_many_attempts, unavailable};
-use super::{Credentials, NextQuery, viewer};
+use super::{Credentials, NextQuery, enter, viewer};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::Response;
 use model::account::safe_return_path;
-use service::session::{LoggedIn, Session, log_in, set_flash};
+use service::session::{Session, set_flash};
 use std::net::SocketAddr;
 
 /// `GET /login`
@@ -43,13 +43,9 @@ pub async fn submit(
         .await
     {
         Ok(Some(account)) => {
-            let name = account.name.clone();
-            if let Err(e) = log_in(&session, LoggedIn::new(&account, state.session_ttl)).await {
-                tracing::error!(error = %e, "login not saved");
-                return unavailable(&session, &form_url("/login", next)).await;
-            }
-            set_flash(&session, format!("Welcome back, {name}")).await;
-            see_other(next)
+            let welcome = format!("Welcome back, {}", account.name);
+            let retry_at = form_url("/login", next);
+            enter(&state, &session, &account, welcome, next, &retry_at).await
         }
         Ok(None) => {
             set_flash(&session, "Invalid name or password").await;

@@ -10,9 +10,12 @@ pub mod respond;
 pub mod settings;
 
 use crate::AppState;
+use axum::response::Response;
 use model::account::Viewer;
+use respond::{see_other, unavailable};
 use serde::Deserialize;
-use service::session::Session;
+use service::accounts::Account;
+use service::session::{LoggedIn, Session, log_in, set_flash};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -38,4 +41,23 @@ pub async fn viewer(state: &AppState, session: &Session) -> Viewer {
             ..Viewer::default()
         }
     })
+}
+
+/// Logs the session in as `account` (a new session id) and goes to `next`
+/// greeted by `welcome`; a login that cannot be saved goes back to
+/// `retry_at` saying so.
+async fn enter(
+    state: &AppState,
+    session: &Session,
+    account: &Account,
+    welcome: String,
+    next: &str,
+    retry_at: &str,
+) -> Response {
+    if let Err(e) = log_in(session, LoggedIn::new(account, state.session_ttl)).await {
+        tracing::error!(error = %e, "login not saved");
+        return unavailable(session, retry_at).await;
+    }
+    set_flash(session, welcome).await;
+    see_other(next)
 }

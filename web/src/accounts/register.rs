@@ -5,12 +5,12 @@ use super::extract::ValidForm;
 use super::respond::{
     capitalised, form_url, page as html_page, see_other, too_many_attempts, unavailable,
 };
-use super::{Credentials, NextQuery, viewer};
+use super::{Credentials, NextQuery, enter, viewer};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::response::Response;
 use model::account::safe_return_path;
-use service::session::{LoggedIn, Session, log_in, set_flash};
+use service::session::{Session, set_flash};
 use std::net::SocketAddr;
 
 /// `GET /register`
@@ -47,13 +47,8 @@ pub async fn submit(
         .await
     {
         Ok(account) => {
-            let name = account.name.clone();
-            if let Err(e) = log_in(&session, LoggedIn::new(&account, state.session_ttl)).await {
-                tracing::error!(error = %e, "login after registration not saved");
-                return unavailable(&session, "/login").await;
-            }
-            set_flash(&session, format!("Welcome, {name}! Your account is ready.")).await;
-            see_other(next)
+            let welcome = format!("Welcome, {}! Your account is ready.", account.name);
+            enter(&state, &session, &account, welcome, next, "/login").await
         }
         Err(e) if e.is_users_fault() => {
             set_flash(&session, capitalised(&e.to_string())).await;
