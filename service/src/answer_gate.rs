@@ -15,7 +15,7 @@ const PATIENCE: Duration = Duration::from_millis(25);
 /// Keyed by `room_log::message_key`, the message's `Nats-Msg-Id`.
 #[derive(Clone, Default)]
 pub(crate) struct AnswerGate {
-    waiting: Arc<Mutex<HashMap<String, oneshot::Receiver<()>>>>,
+    waiting: Arc<Mutex<HashMap<String, oneshot::Receiver<u64>>>>,
 }
 
 /// Held while one send is being answered; dropping it lets the message's
@@ -23,7 +23,17 @@ pub(crate) struct AnswerGate {
 pub(crate) struct Answering {
     key: String,
     sends: AnswerGate,
-    _answered: oneshot::Sender<()>,
+    answered: Option<oneshot::Sender<u64>>,
+}
+
+impl Answering {
+    /// The send is answered with the message JetStream stored at `seq`
+    /// (which the fan-out then need not check).
+    pub fn stored(mut self, seq: u64) {
+        if let Some(answered) = self.answered.take() {
+            let _ = answered.send(seq);
+        }
+    }
 }
 
 impl Drop for Answering {
@@ -46,21 +56,21 @@ impl AnswerGate {
         Answering {
             key,
             sends: self.clone(),
-            _answered: answered,
+            answered: Some(answered),
         }
     }
 
     /// Waits until the send of this message, if this process is still
-    /// answering it, has been answered.
-    pub async fn answered(&self, key: &str) {
+    /// answering it, has been answered; the stream sequence JetStream
+    /// acknowledged for it, when the send said.
+    pub async fn answered(&self, key: &str) -> Option<u64> {
         let receiver = match self.waiting.lock() {
             Ok(mut waiting) => waiting.remove(key),
             Err(_) => None,
         };
-        if let Some(receiver) = receiver {
-            // Dropping the guard closes the channel: an error is the signal.
-            let _ = tokio::time::timeout(PATIENCE, receiver).await;
-        }
+        // A guard dropped without `stored` closes the channel: an error is
+        // the signal too.
+        tokio::time::timeout(PATIENCE, receiver?).await.ok()?.ok()
     }
 
     #[cfg(test)]
@@ -72,6 +82,29 @@ impl AnswerGate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_fan_out_learns_the_sequence_the_send_was_acked_with() {
+        let sends = AnswerGate::default();
+        let answering = sends.begin("lobby/m1".into());
+        let waiter = tokio::spawn({
+            let sends = sends.clone();
+            async move { sends.answered("lobby/m1").await }
+        });
+        tokio::task::yield_now().await;
+        answering.stored(42);
+        assert_eq!(waiter.await.unwrap(), Some(42));
+        // A send that ends without a stored message tells nothing.
+        let answering = sends.begin("lobby/m2".into());
+        let waiter = tokio::spawn({
+            let sends = sends.clone();
+            async move { sends.answered("lobby/m2").await }
+        });
+        tokio::task::yield_now().await;
+        drop(answering);
+        assert_eq!(waiter.await.unwrap(), None);
+        assert_eq!(sends.len(), 0);
+    }
 
     #[tokio::test]
     async fn a_fan_out_waits_until_the_sender_is_answered() {

@@ -128,14 +128,23 @@ async fn pump(
     log: RoomLog,
 ) {
     let answer_gate: AnswerGate = log.answer_gate().clone();
-    // The room's newest sequence JetStream has shown: frames up to it pass
-    // at once, and one look at the room's newest message confirms every
-    // frame that arrived meanwhile (a burst costs a request now and then,
-    // not one per frame).
+    // The room's newest sequence JetStream has shown (or acked to a send of
+    // this process): frames up to it pass at once, and one look at the
+    // room's newest message confirms every frame that arrived meanwhile
+    // (a burst costs a request now and then, not one per frame).
     let mut confirmed = 0;
     while let Some(msg) = subscription.next().await {
         match log.decode_live(&room, &msg) {
             Ok(LiveMessage { message, prev_seq }) => {
+                // The sender is answered first; the ack would otherwise
+                // wait behind this room's socket writes. A send of this
+                // process says which sequence JetStream acked for it.
+                let acked = answer_gate
+                    .answered(&message_key(room.as_str(), &message.id))
+                    .await;
+                if acked == Some(message.seq) {
+                    confirmed = confirmed.max(message.seq);
+                }
                 // Anyone who may publish on the live subject could claim a
                 // sequence far ahead, and tabs would then skip every real
                 // message up to it: only what JetStream holds goes out.
@@ -150,11 +159,6 @@ async fn pump(
                     }
                 }
                 let json = serde_json::to_string(&message).expect("a message always serialises");
-                // The sender is answered first; the ack would otherwise
-                // wait behind this room's socket writes.
-                answer_gate
-                    .answered(&message_key(room.as_str(), &message.id))
-                    .await;
                 let frame = LiveFrame {
                     seq: message.seq,
                     prev_seq,

@@ -338,7 +338,7 @@ impl RoomLog {
         headers.insert("Nats-Msg-Id", key.as_str());
         // Until this returns, the room's fan-out holds the message back, so
         // that the answer to this send goes out before the room's writes.
-        let _answering = self.answer_gate.begin(key);
+        let answering = self.answer_gate.begin(key);
         let ack = self
             .js
             .publish_with_headers(room_subject(room), headers, payload.into())
@@ -362,6 +362,7 @@ impl RoomLog {
             }
             return Ok(first);
         }
+        answering.stored(ack.sequence);
         Ok(stored.into_message(room.as_str(), ack.sequence))
     }
 
