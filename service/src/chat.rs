@@ -280,9 +280,9 @@ impl Chat {
     pub async fn lobby_rooms(&self, after: Option<u64>, limit: usize) -> Result<RoomPage, Error> {
         let mut page = self.rooms(after, limit).await?;
         if page.next_after.is_none() {
+            // A room with messages is listed on some page already.
             for room in &self.inner.default_rooms {
-                let listed = page.rooms.iter().any(|r| r.name == room.as_str());
-                if !listed && self.inner.rooms.count_of(room.as_str()) == 0 {
+                if self.inner.rooms.count_of(room.as_str()) == 0 {
                     page.rooms.push(RoomSummary {
                         name: room.to_string(),
                         last_seq: 0,

@@ -78,10 +78,13 @@ impl RoomFollow {
         self.last
     }
 
-    /// Whether everything the room holds has been handed out: nothing to
-    /// read from JetStream, nothing replayed or queued live.
+    /// Whether everything the room holds has been handed out, as of the
+    /// moment [`RoomFollow::next_ready`] returned `None`: it drains what is
+    /// replayed, held and queued live, and stops early only when behind.
+    /// (Asking the live queue itself would lock the room's shared feed once
+    /// per tab and message.)
     pub fn is_caught_up(&self) -> bool {
-        !self.behind && self.replayed.is_empty() && self.held.is_none() && self.live.is_empty()
+        !self.behind && self.replayed.is_empty() && self.held.is_none()
     }
 
     /// The next message of the room in sequence order, encoded once as a

@@ -51,11 +51,12 @@ impl Rooms {
         self.by_name.insert(entry.summary.name.clone(), entry);
     }
 
-    fn remove(&mut self, name: &str) {
-        if let Some(old) = self.by_name.remove(name) {
-            self.by_activity
-                .remove(&(Reverse(old.summary.last_seq), old.summary.name));
-        }
+    /// Takes a room out of both maps.
+    fn remove(&mut self, name: &str) -> Option<Entry> {
+        let old = self.by_name.remove(name)?;
+        self.by_activity
+            .remove(&(Reverse(old.summary.last_seq), old.summary.name.clone()));
+        Some(old)
     }
 
     /// A stored message, counted once however often it is told.
@@ -63,23 +64,16 @@ impl Rooms {
         if seq <= self.counted_through {
             return;
         }
-        let mut entry = match self.by_name.remove(room) {
-            Some(entry) => {
-                self.by_activity
-                    .remove(&(Reverse(entry.summary.last_seq), entry.summary.name.clone()));
-                entry
-            }
-            None => Entry {
-                summary: RoomSummary {
-                    name: room.to_owned(),
-                    last_seq: 0,
-                    count: 0,
-                    last_ts: None,
-                },
-                loaded_count: 0,
-                since_load: BTreeSet::new(),
+        let mut entry = self.remove(room).unwrap_or_else(|| Entry {
+            summary: RoomSummary {
+                name: room.to_owned(),
+                last_seq: 0,
+                count: 0,
+                last_ts: None,
             },
-        };
+            loaded_count: 0,
+            since_load: BTreeSet::new(),
+        });
         entry.since_load.insert(seq);
         entry.summary.count = entry.loaded_count + entry.since_load.len() as u64;
         if seq > entry.summary.last_seq {

@@ -153,6 +153,16 @@ impl AsyncRead for TimedIo {
     }
 }
 
+impl TimedIo {
+    /// The first bytes of an answer end the header timeout's hold.
+    fn note_written(&mut self, written: &Poll<io::Result<usize>>) {
+        if !self.answered && matches!(written, Poll::Ready(Ok(n)) if *n > 0) {
+            self.answered = true;
+            self.last_read = Instant::now();
+        }
+    }
+}
+
 impl AsyncWrite for TimedIo {
     fn poll_write(
         mut self: Pin<&mut Self>,
@@ -160,10 +170,7 @@ impl AsyncWrite for TimedIo {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let written = Pin::new(&mut self.io).poll_write(cx, buf);
-        if !self.answered && matches!(written, Poll::Ready(Ok(n)) if n > 0) {
-            self.answered = true;
-            self.last_read = Instant::now();
-        }
+        self.note_written(&written);
         written
     }
 
@@ -173,10 +180,7 @@ impl AsyncWrite for TimedIo {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let written = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
-        if !self.answered && matches!(written, Poll::Ready(Ok(n)) if n > 0) {
-            self.answered = true;
-            self.last_read = Instant::now();
-        }
+        self.note_written(&written);
         written
     }
 
