@@ -11,6 +11,47 @@ pub struct NewMessage {
     #[serde(default)]
     pub from: String,
     pub body: String,
+    /// The sequence of the message this one answers, in the same room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<u64>,
+}
+
+/// `PATCH /api/rooms/{room}/messages/{seq}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageChange {
+    pub body: String,
+}
+
+/// One earlier text of an edited message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageVersion {
+    pub body: String,
+    /// When this text was written (sent, or saved by an edit).
+    pub ts: String,
+}
+
+/// `GET /api/rooms/{room}/messages/{seq}/edits`: oldest first, ending with
+/// the current text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditHistory {
+    pub seq: u64,
+    pub versions: Vec<MessageVersion>,
+}
+
+/// One emoji and who reacted with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionUsers {
+    pub emoji: String,
+    pub count: u32,
+    /// Names as they were when reacting (guests' self-chosen ones included).
+    pub names: Vec<String>,
+}
+
+/// `GET /api/rooms/{room}/messages/{seq}/reactions`
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionList {
+    pub seq: u64,
+    pub reactions: Vec<ReactionUsers>,
 }
 
 /// `GET /api/rooms/{room}/messages?before=&limit=`
@@ -27,7 +68,7 @@ pub struct RoomsQuery {
     pub limit: Option<usize>,
 }
 
-/// `GET /api/rooms/{room}/live?after=`
+/// `GET /api/rooms/{room}/live?after=` and `/events?after=`
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveQuery {
     pub after: Option<u64>,

@@ -53,9 +53,7 @@ mod tests {
             from: "a".into(),
             body: "b".into(),
             ts: "2026-01-01T00:00:00.000Z".into(),
-            verified: false,
-            color: None,
-            emoji: None,
+            ..ChatMessage::default()
         }
     }
 

@@ -8,9 +8,11 @@ pub mod account;
 pub mod alphabet;
 pub mod api;
 pub mod error;
+pub mod event;
 pub mod history;
 pub mod look;
 pub mod message;
+pub mod reaction;
 pub mod room;
 pub mod url;
 

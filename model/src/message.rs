@@ -11,7 +11,11 @@ pub const DEFAULT_NAME: &str = "Anon";
 
 /// A stored message. `seq` is its JetStream stream sequence: the order of
 /// messages in a room, and the cursor for history and live resume.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// History shows a message's current state: its latest text (`edited_at`
+/// set once edited), a tombstone (`deleted`, empty body) once taken back,
+/// its reactions, and the message it replies to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub seq: u64,
     pub id: String,
@@ -30,7 +34,120 @@ pub struct ChatMessage {
     /// The account's emoji, when it chose one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
+    /// RFC 3339, when the text was last edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<String>,
+    /// A tombstone: the author (or a moderator) took the message back and
+    /// its text is gone from the store.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionCount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<ReplyQuote>,
+    /// Registered account names the text mentions (checked by the server).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
+    /// `@room`: the message is for every account in the room.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mentions_room: bool,
+    /// Whether the caller wrote it (and so may edit or delete it); set only
+    /// when the server knows who is asking.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mine: bool,
 }
+
+impl ChatMessage {
+    /// Whether the message mentions the account `name`.
+    pub fn mentions_account(&self, name: &str) -> bool {
+        !self.deleted
+            && (self.mentions_room || self.mentions.iter().any(|m| m.eq_ignore_ascii_case(name)))
+    }
+}
+
+/// One emoji under a message: how many reacted with it, and whether the
+/// caller did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionCount {
+    pub emoji: String,
+    pub count: u32,
+    #[serde(default)]
+    pub me: bool,
+}
+
+/// The message a reply answers, as the reply shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyQuote {
+    pub seq: u64,
+    pub from: String,
+    /// The start of the original's text on one line; empty when the
+    /// original is gone (see `gone`).
+    pub excerpt: String,
+    /// Why the original cannot be shown: `deleted`, or `unavailable` when it
+    /// fell out of the room's retention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gone: Option<String>,
+}
+
+/// Characters of the original a reply quotes.
+pub const EXCERPT_CHARS: usize = 100;
+
+/// The one-line start of `body` that a reply quotes.
+pub fn excerpt(body: &str) -> String {
+    let line: String = body
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(EXCERPT_CHARS + 1)
+        .collect();
+    if line.chars().count() > EXCERPT_CHARS {
+        let mut cut: String = line.chars().take(EXCERPT_CHARS - 1).collect();
+        cut.push('…');
+        cut
+    } else {
+        line
+    }
+}
+
+/// The names a text mentions with `@name` (account-name alphabet), each
+/// once, in order of first mention; `@room` is reported apart. Which of
+/// them are accounts is the server's to check.
+pub fn mentioned_names(body: &str) -> (Vec<String>, bool) {
+    let mut names: Vec<String> = Vec::new();
+    let mut room = false;
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_word = i == 0 || !crate::alphabet::is_plain_byte(bytes[i - 1]);
+        if bytes[i] == b'@' && starts_word {
+            let start = i + 1;
+            let mut end = start;
+            while end < bytes.len() && crate::alphabet::is_plain_byte(bytes[end]) {
+                end += 1;
+            }
+            let name = &body[start..end];
+            if name == "room" {
+                room = true;
+            } else if crate::alphabet::is_plain(
+                name,
+                crate::account::MIN_ACCOUNT_NAME_CHARS,
+                crate::account::MAX_ACCOUNT_NAME_CHARS,
+            ) && !names.iter().any(|n| n.eq_ignore_ascii_case(name))
+                && names.len() < MAX_MENTIONS
+            {
+                names.push(name.to_owned());
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    (names, room)
+}
+
+/// Mentions one message may carry.
+pub const MAX_MENTIONS: usize = 20;
 
 /// Why a new message was refused; the text is shown to the user as is.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -215,6 +332,22 @@ mod tests {
             );
         }
         assert_eq!(checked_name("Zoë 🦀"), Ok("Zoë 🦀"));
+    }
+
+    #[test]
+    fn mentions_are_words_starting_with_at() {
+        let (names, room) = mentioned_names("hi @Ada and @bo, mail a@b.c @Ada @room @x");
+        assert_eq!(names, ["Ada", "bo"]);
+        assert!(room);
+        assert_eq!(mentioned_names("no one").0, Vec::<String>::new());
+    }
+
+    #[test]
+    fn excerpts_are_one_short_line() {
+        assert_eq!(excerpt("  two\n lines  "), "two lines");
+        let long = excerpt(&"x".repeat(300));
+        assert_eq!(long.chars().count(), EXCERPT_CHARS);
+        assert!(long.ends_with('…'));
     }
 
     #[test]

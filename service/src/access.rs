@@ -22,9 +22,42 @@ pub enum Caller {
 pub struct Identity {
     pub caller: Caller,
     pub sender: SenderKey,
+    /// A guest's key digest (from the browser's guest cookie or the API's
+    /// `X-Chat-Guest-Key`): what makes a guest's messages and reactions
+    /// theirs without a session.
+    pub guest_key: Option<String>,
 }
 
+/// Characters a guest key has (letters, digits, `-`, `_`).
+pub const GUEST_KEY_CHARS: std::ops::RangeInclusive<usize> = 16..=64;
+
 impl Identity {
+    /// The same identity, holding the guest key `raw` when it is one.
+    pub fn with_guest_key(mut self, raw: Option<&str>) -> Self {
+        use sha2::Digest;
+        self.guest_key = raw
+            .filter(|raw| {
+                model::alphabet::is_plain(raw, *GUEST_KEY_CHARS.start(), *GUEST_KEY_CHARS.end())
+            })
+            .map(|raw| {
+                sha2::Sha256::digest(raw.as_bytes())[..16]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            });
+        self
+    }
+
+    /// Who this is to the messages and reactions it leaves: `a:<account
+    /// id>`, `g:<guest key digest>`, or nobody in particular.
+    pub fn author_key(&self) -> Option<String> {
+        match (&self.caller, &self.guest_key) {
+            (Caller::Account(account), _) => Some(format!("a:{}", account.id)),
+            (Caller::Guest, Some(digest)) => Some(format!("g:{digest}")),
+            (Caller::Guest, None) => None,
+        }
+    }
+
     pub fn account(&self) -> Option<&Account> {
         match &self.caller {
             Caller::Account(account) => Some(account),

@@ -247,6 +247,31 @@ impl Accounts {
         self.names.contains(name)
     }
 
+    /// The registered spelling of account `name` (any case), if it is one.
+    pub fn registered_name(&self, name: &str) -> Option<String> {
+        self.names
+            .exact
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+    }
+
+    /// Up to `max` registered names starting with `prefix` (any case), in
+    /// order: the composer's `@` autocomplete.
+    pub fn names_starting(&self, prefix: &str, max: usize) -> Vec<String> {
+        let prefix = prefix.to_ascii_lowercase();
+        self.names
+            .exact
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .range(prefix.clone()..)
+            .take_while(|(lower, _)| lower.starts_with(&prefix))
+            .take(max)
+            .map(|(_, name)| name.clone())
+            .collect()
+    }
+
     /// Sets a new password and ends the account's sessions (the caller
     /// keeps its own by taking on the returned epoch).
     pub async fn change_password(
@@ -468,6 +493,8 @@ async fn add_session_epoch(pool: &SqlitePool) -> Result<(), sqlx::Error> {
 #[derive(Default)]
 struct RegisteredNames {
     keys: std::sync::RwLock<std::collections::HashSet<String>>,
+    /// Each name as registered, by its lower case (mentions, autocomplete).
+    exact: std::sync::RwLock<std::collections::BTreeMap<String, String>>,
     last_id: AtomicI64,
 }
 
@@ -478,6 +505,10 @@ impl RegisteredNames {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         keys.extend(crate::look_alike::keys(name));
+        self.exact
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(name.to_ascii_lowercase(), name.to_owned());
     }
 
     /// Whether `name` looks like a registered name.

@@ -40,6 +40,8 @@ pub struct ChatSettings {
     pub send_burst: u32,
     /// Rooms the lobby lists before they have messages.
     pub default_rooms: Vec<RoomName>,
+    /// How long after sending its author may edit a message.
+    pub edit_window: Duration,
 }
 
 /// Why the chat could not start.
@@ -68,18 +70,19 @@ pub enum StartError {
 /// The chat: cheap to clone, one per process.
 #[derive(Clone)]
 pub struct Chat {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     client: async_nats::Client,
-    log: RoomLog,
+    pub(crate) log: RoomLog,
     hub: Arc<Hub>,
     rooms: Arc<RoomIndex>,
-    accounts: Accounts,
-    limits: Arc<Limits>,
-    access: Access,
+    pub(crate) accounts: Accounts,
+    pub(crate) limits: Arc<Limits>,
+    pub(crate) access: Access,
     default_rooms: Vec<RoomName>,
+    pub(crate) edit_window: Duration,
 }
 
 /// What a sender asked for.
@@ -89,6 +92,8 @@ pub struct Outgoing<'a> {
     /// The guest's display name; ignored for an account.
     pub from: &'a str,
     pub body: &'a str,
+    /// The message it answers, in the same room.
+    pub reply_to: Option<u64>,
 }
 
 impl Chat {
@@ -185,6 +190,7 @@ impl Chat {
                     require_login: settings.require_login,
                 },
                 default_rooms: settings.default_rooms,
+                edit_window: settings.edit_window,
             }),
         })
     }
@@ -222,20 +228,24 @@ impl Chat {
             .author(&identity.caller, message.from, |name| {
                 inner.accounts.is_registered(name)
             })?;
-        inner.limits.send(&identity.sender).map_err(|retry| {
-            Error::new(
-                ErrorKind::TooFast {
-                    retry_after_s: retry.seconds(),
-                },
-                format!("too many messages; try again in {} s", retry.seconds()),
-            )
-        })?;
+        self.spend_send_budget(identity)?;
+        let reply_to = match message.reply_to {
+            Some(seq) => Some((seq, self.original_of_reply(message.room, seq).await?)),
+            None => None,
+        };
         let draft = Draft {
             id: message.id,
             author,
+            author_key: identity.author_key(),
             body: message.body,
+            reply_to,
+            mentions: self.checked_mentions(identity, message.body),
         };
-        let stored = inner.log.publish(message.room, draft).await?;
+        let mut stored = inner.log.publish(message.room, draft).await?;
+        if let Some(quote) = &stored.reply_to {
+            stored.reply_to =
+                Some(crate::fold::quote(&inner.log, message.room, quote.seq, &quote.from).await);
+        }
         inner
             .rooms
             .record(message.room.as_str(), stored.seq, &stored.ts);
@@ -243,14 +253,23 @@ impl Chat {
     }
 
     /// The `limit` newest messages before `before` (or the newest), oldest
-    /// first.
+    /// first, each as it is now (edits, tombstones, reactions, quotes);
+    /// `viewer` marks its own messages and reactions.
     pub async fn history(
         &self,
         room: &RoomName,
         before: Option<u64>,
         limit: usize,
+        viewer: Option<&Identity>,
     ) -> Result<HistoryPage, Error> {
-        Ok(self.inner.log.history(room, before, limit).await?)
+        let log = &self.inner.log;
+        let (raw, has_older) = log.history(room, before, limit).await?;
+        let key = viewer.and_then(Identity::author_key);
+        let messages = crate::fold::page(log, room, raw, key.as_deref()).await?;
+        Ok(HistoryPage {
+            messages,
+            has_older,
+        })
     }
 
     /// The newest sequence of a room, 0 when it has none.
@@ -338,11 +357,13 @@ impl Chat {
             return Ok(Identity {
                 sender: SenderKey::Account(account.id),
                 caller: Caller::Account(account),
+                guest_key: None,
             });
         }
         Ok(Identity {
             caller: Caller::Guest,
             sender: SenderKey::Address(address),
+            guest_key: None,
         })
     }
 
@@ -353,6 +374,7 @@ impl Chat {
             Some((account, _token)) => Ok(Identity {
                 sender: SenderKey::Account(account.id),
                 caller: Caller::Account(account),
+                guest_key: None,
             }),
             None => Err(Error::new(
                 ErrorKind::Unauthorized,

@@ -1,12 +1,17 @@
-//! Following a room: one tab's cursor over the room's messages, gap-free and
-//! without duplicates. It joins the room's live feed first, replays from
-//! JetStream everything after the tab's last sequence, then hands out live
-//! frames, dropping what the replay already gave. The same path serves a
-//! tab's join, its resume (`after=N`), a lagging tab and a NATS reconnect.
+//! Following a room: one tab's cursor over the room's messages and events,
+//! gap-free and without duplicates. It joins the room's live feed first,
+//! replays from JetStream everything after the tab's last sequence, then
+//! hands out live frames, dropping what the replay already gave. The same
+//! path serves a tab's join, its resume (`after=N`), a lagging tab and a
+//! NATS reconnect.
+//!
+//! Messages and events are two chains in one order, each frame naming the
+//! previous sequence on its own chain: a chain's gap is noticed at its next
+//! frame, and is then read from JetStream (arriving after later frames of
+//! the other chain, once).
 
 use crate::hub::{FeedEvent, LiveFrame, RoomFeed};
-use crate::room_log::{RoomLog, RoomLogError};
-use bytes::Bytes;
+use crate::room_log::{RoomLog, RoomLogError, Scope, chain_of};
 use model::room::RoomName;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -30,8 +35,9 @@ pub struct RoomFollow {
     /// Keeps the room's feed alive while this follow exists.
     _feed: Arc<RoomFeed>,
     live: broadcast::Receiver<FeedEvent>,
-    /// The newest sequence handed out.
-    last: u64,
+    /// Per chain (messages, events): every entry up to this sequence has
+    /// been handed out or is queued in `replayed`.
+    known: [u64; 2],
     /// Read from JetStream, not yet handed out.
     replayed: VecDeque<Arc<LiveFrame>>,
     /// JetStream holds messages after `last` that the live feed did not bring.
@@ -59,7 +65,7 @@ impl RoomFollow {
             room,
             _feed: feed,
             live,
-            last: after,
+            known: [after; 2],
             replayed: VecDeque::new(),
             behind: true,
             held: None,
@@ -75,7 +81,7 @@ impl RoomFollow {
 
     /// The newest sequence handed out (or the starting point).
     pub fn last_seq(&self) -> u64 {
-        self.last
+        self.known[0].max(self.known[1])
     }
 
     /// Whether everything the room holds has been handed out, as of the
@@ -105,6 +111,11 @@ impl RoomFollow {
                     self.behind = true;
                     let since = *self.gap_since.get_or_insert_with(Instant::now);
                     if since.elapsed() >= GAP_PATIENCE {
+                        // Skip past the missing entry.
+                        if let Some(held) = &self.held {
+                            let known = &mut self.known[held.chain];
+                            *known = (*known).max(held.prev_seq);
+                        }
                         self.behind = false;
                         self.gap_since = None;
                     } else {
@@ -134,18 +145,13 @@ impl RoomFollow {
     pub fn next_ready(&mut self) -> Option<Arc<LiveFrame>> {
         loop {
             if let Some(frame) = self.replayed.pop_front() {
-                if frame.seq > self.last {
-                    self.last = frame.seq;
-                    return Some(frame);
-                }
-                continue;
+                return Some(frame);
             }
             if self.behind {
                 return None;
             }
             if let Some(frame) = self.held.take() {
-                if frame.seq > self.last {
-                    self.last = frame.seq;
+                if let Some(frame) = self.accept_live(frame) {
                     return Some(frame);
                 }
                 continue;
@@ -172,42 +178,50 @@ impl RoomFollow {
             && self
                 .held
                 .as_ref()
-                .is_some_and(|held| held.prev_seq > self.last)
+                .is_some_and(|held| held.prev_seq > self.known[held.chain])
     }
 
     /// A live frame, unless this tab has it already or lacks the one
     /// before it (then the gap is read from JetStream first).
     fn accept_live(&mut self, frame: Arc<LiveFrame>) -> Option<Arc<LiveFrame>> {
-        if frame.seq <= self.last {
+        let known = &mut self.known[frame.chain];
+        if frame.seq <= *known {
             return None;
         }
-        if frame.prev_seq > self.last {
+        if frame.prev_seq > *known {
             self.behind = true;
             self.held = Some(frame);
             return None;
         }
-        self.last = frame.seq;
+        *known = frame.seq;
         Some(frame)
     }
 
     /// One batch of what JetStream holds after `last`; retries a failing
     /// store for a while instead of failing the tab.
     async fn read_missed(&mut self) -> Result<(), RoomLogError> {
-        let from = self
-            .replayed
-            .back()
-            .map_or(self.last, |f| f.seq.max(self.last));
-        match self.log.read_after(&self.room, from, CATCH_UP_BATCH).await {
+        let from = self.known[0].min(self.known[1]);
+        match self
+            .log
+            .read_after(&self.room, Scope::Everything, from, CATCH_UP_BATCH)
+            .await
+        {
             Ok(batch) => {
                 self.failing_since = None;
                 self.retry_delay = Duration::from_millis(100);
-                for message in batch.messages {
-                    let json = serde_json::to_vec(&message).expect("a message always serialises");
-                    self.replayed.push_back(Arc::new(LiveFrame {
-                        seq: message.seq,
-                        prev_seq: 0,
-                        json: Bytes::from(json),
-                    }));
+                for entry in batch.entries {
+                    let chain = chain_of(&entry);
+                    if entry.seq() <= self.known[chain] {
+                        continue;
+                    }
+                    self.known[chain] = entry.seq();
+                    self.replayed.push_back(Arc::new(
+                        LiveFrame::encode(&self.log, &self.room, entry, 0).await,
+                    ));
+                }
+                // The read covered both chains up to `through`.
+                for known in &mut self.known {
+                    *known = (*known).max(batch.through);
                 }
                 if !batch.more {
                     self.behind = false;

@@ -2,9 +2,10 @@
 //! fanned out in-process to that room's tabs, each message encoded once.
 
 use crate::answer_gate::AnswerGate;
-use crate::room_log::{LiveMessage, RoomLog, message_key};
+use crate::room_log::{LiveEntry, RoomLog, chain_of, message_key};
 use bytes::Bytes;
 use futures::StreamExt;
+use model::event::RoomEvent;
 use model::room::RoomName;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -28,9 +29,17 @@ pub enum FeedEvent {
 #[derive(Debug)]
 pub struct LiveFrame {
     pub seq: u64,
+    /// Which chain of the room it is on (see [`chain_of`]); `prev_seq` is
+    /// the previous sequence on the same chain.
+    pub chain: usize,
     pub prev_seq: u64,
-    /// The message object as JSON (UTF-8), shared by every tab.
-    pub json: Bytes,
+    /// A new message as a message object (the `/live` socket's frame),
+    /// UTF-8 JSON shared by every tab; `None` for the other events.
+    pub message_json: Option<Bytes>,
+    /// The typed event frame (the `/events` socket's): made on first use
+    /// for a new message, so that a room followed only by `/live` sockets
+    /// keeps one copy of each frame in its ring.
+    event_json: std::sync::OnceLock<Bytes>,
 }
 
 pub struct Hub {
@@ -128,47 +137,96 @@ async fn pump(
     log: RoomLog,
 ) {
     let answer_gate: AnswerGate = log.answer_gate().clone();
-    // The room's newest sequence JetStream has shown (or acked to a send of
-    // this process): frames up to it pass at once, and one look at the
-    // room's newest message confirms every frame that arrived meanwhile
-    // (a burst costs a request now and then, not one per frame).
-    let mut confirmed = 0;
+    // Per chain (messages, events): the room's newest sequence JetStream
+    // has shown (or acked to a send of this process). Frames up to it pass
+    // at once, and one look at the chain's newest entry confirms every
+    // frame that arrived meanwhile (a burst costs a request now and then,
+    // not one per frame).
+    let mut confirmed = [0u64; 2];
     while let Some(msg) = subscription.next().await {
         match log.decode_live(&room, &msg) {
-            Ok(LiveMessage { message, prev_seq }) => {
-                // The sender is answered first; the ack would otherwise
-                // wait behind this room's socket writes. A send of this
-                // process says which sequence JetStream acked for it.
-                let acked = answer_gate
-                    .answered(&message_key(room.as_str(), &message.id))
-                    .await;
-                if acked == Some(message.seq) {
-                    confirmed = confirmed.max(message.seq);
+            Ok(LiveEntry { event, prev_seq }) => {
+                let chain = chain_of(&event);
+                let seq = event.seq();
+                if let RoomEvent::Message(message) = &event {
+                    // The sender is answered first; the ack would otherwise
+                    // wait behind this room's socket writes. A send of this
+                    // process says which sequence JetStream acked for it.
+                    let acked = answer_gate
+                        .answered(&message_key(room.as_str(), &message.id))
+                        .await;
+                    if acked == Some(seq) {
+                        confirmed[chain] = confirmed[chain].max(seq);
+                    }
                 }
                 // Anyone who may publish on the live subject could claim a
                 // sequence far ahead, and tabs would then skip every real
                 // message up to it: only what JetStream holds goes out.
-                if message.seq > confirmed {
-                    match confirm(&log, &room, message.seq).await {
-                        Some(newest) => confirmed = confirmed.max(newest),
+                if seq > confirmed[chain] {
+                    match confirm(&log, &room, chain, seq).await {
+                        Some(newest) => confirmed[chain] = confirmed[chain].max(newest),
                         None => {
-                            tracing::warn!(%room, seq = message.seq,
-                                "live message JetStream does not hold; dropped");
+                            tracing::warn!(%room, seq, "live entry JetStream does not hold; dropped");
                             continue;
                         }
                     }
                 }
-                let json = serde_json::to_string(&message).expect("a message always serialises");
-                let frame = LiveFrame {
-                    seq: message.seq,
-                    prev_seq,
-                    json: Bytes::from(json),
-                };
-                // No receivers is fine: the feed is being dropped.
-                let _ = sender.send(FeedEvent::Message(Arc::new(frame)));
+                let _ = sender.send(FeedEvent::Message(Arc::new(
+                    LiveFrame::encode(&log, &room, event, prev_seq).await,
+                )));
             }
             Err(e) => tracing::warn!(%room, error = %e, "skipping unreadable live message"),
         }
+    }
+}
+
+impl LiveFrame {
+    /// A room entry encoded once for every tab: a reply gets its quote
+    /// first (one read of the original).
+    pub(crate) async fn encode(
+        log: &RoomLog,
+        room: &RoomName,
+        mut event: RoomEvent,
+        prev_seq: u64,
+    ) -> Self {
+        if let RoomEvent::Message(message) = &mut event
+            && let Some(quote) = &message.reply_to
+        {
+            message.reply_to = Some(crate::fold::quote(log, room, quote.seq, &quote.from).await);
+        }
+        let event_json = std::sync::OnceLock::new();
+        let message_json = match &event {
+            RoomEvent::Message(message) => Some(Bytes::from(
+                serde_json::to_string(message).expect("a message always serialises"),
+            )),
+            _ => {
+                let json = serde_json::to_string(&event).expect("an event always serialises");
+                let _ = event_json.set(Bytes::from(json));
+                None
+            }
+        };
+        Self {
+            seq: event.seq(),
+            chain: chain_of(&event),
+            prev_seq,
+            message_json,
+            event_json,
+        }
+    }
+
+    /// The typed event frame (`{"type": …, "seq": …, …}`), UTF-8 JSON.
+    pub fn event_json(&self) -> &Bytes {
+        self.event_json.get_or_init(|| {
+            // A message's event frame is its object with the type in front.
+            let object = self.message_json.as_deref().unwrap_or(b"{}");
+            let mut json = Vec::with_capacity(object.len() + 18);
+            json.extend_from_slice(br#"{"type":"message""#);
+            if object.len() > 2 {
+                json.push(b',');
+            }
+            json.extend_from_slice(&object[1..]);
+            Bytes::from(json)
+        })
     }
 }
 
@@ -177,11 +235,11 @@ async fn pump(
 /// unvouched), or `None` for a frame it does not hold. Usually one
 /// direct get of the room's newest message, which any replica answers;
 /// the leader is asked only when that shows less.
-async fn confirm(log: &RoomLog, room: &RoomName, seq: u64) -> Option<u64> {
-    if let Ok(Some(newest)) = log.last_message(room).await
-        && newest.seq >= seq
+async fn confirm(log: &RoomLog, room: &RoomName, chain: usize, seq: u64) -> Option<u64> {
+    if let Ok(newest) = log.last_seq_of_chain(room, chain).await
+        && newest >= seq
     {
-        return Some(newest.seq);
+        return Some(newest);
     }
     match log.leader_holds(room, seq).await {
         Some(true) => Some(seq),

@@ -219,7 +219,11 @@ impl RoomIndex {
             return;
         };
         match log.decode_live(&room, msg) {
-            Ok(live) => self.record(room.as_str(), live.message.seq, &live.message.ts),
+            Ok(crate::room_log::LiveEntry {
+                event: model::event::RoomEvent::Message(message),
+                ..
+            }) => self.record(room.as_str(), message.seq, &message.ts),
+            Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "room index: live message without a sequence"),
         }
     }

@@ -1,18 +1,20 @@
-//! The room log: a room's messages stored in the JetStream stream `CHAT`
+//! The room log: a room's messages, and the events that change them (edits,
+//! deletes, reactions), stored in the JetStream stream `CHAT` in one order
 //! and read back by sequence. Everything that touches NATS for the chat's
 //! messages goes through here; the subjects are this module's business.
 
 use crate::accounts::Account;
 use crate::answer_gate::AnswerGate;
 use crate::error::BoxError;
+use crate::fold::RawPage;
 use async_nats::jetstream::{self, stream};
 use async_nats::{Client, HeaderMap, Subscriber};
 use futures::StreamExt;
 use model::account::Appearance;
-use model::history::HistoryPage;
+use model::event::{MessageDelete, MessageEdit, ReactionChange, RoomEvent};
 use model::message::{
-    ChatMessage, MAX_BODY_BYTES, MAX_BODY_CHARS, MessageRuleError, checked_body, checked_id,
-    checked_name, is_forbidden_in_text,
+    ChatMessage, MAX_BODY_BYTES, MAX_BODY_CHARS, MessageRuleError, ReplyQuote, checked_body,
+    checked_id, checked_name, is_forbidden_in_text,
 };
 use model::room::RoomName;
 use serde::{Deserialize, Serialize};
@@ -23,11 +25,17 @@ use std::time::Duration;
 pub const STREAM_NAME: &str = "CHAT";
 /// Messages of room `R` are stored on subject `chat.room.R`.
 const ROOM_SUBJECT_PREFIX: &str = "chat.room.";
+/// Edits, deletes and reactions of room `R`, on a subject of their own:
+/// the per-subject retention counts messages, so an emoji party does not
+/// push messages out of history.
+const EVENT_SUBJECT_PREFIX: &str = "chat.event.";
 /// JetStream republishes every stored room message here, with its stream
 /// sequence and the room's previous sequence in the headers. Live fan-out
 /// reads this instead of a consumer, so a burst that the retention limit
 /// evicts from the stream still reaches every connected tab.
 const LIVE_SUBJECT_PREFIX: &str = "chat_live.room.";
+/// Where JetStream republishes events (`chat_live.event.R`).
+const LIVE_EVENT_SUBJECT_PREFIX: &str = "chat_live.event.";
 /// The largest payload (plus headers) the stream keeps.
 pub const MAX_STORED_MESSAGE_BYTES: i32 = 64 * 1024;
 /// Largest batch one direct-get request asks for.
@@ -71,6 +79,20 @@ struct StoredMessage {
     color: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     emoji: Option<String>,
+    /// Who may edit and delete it: `a:<account id>`, or `g:<digest of the
+    /// guest's key>`; none for a guest without a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reply_to: Option<u64>,
+    /// The replied-to message's author, kept so that the quote can say
+    /// whose message is gone once it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reply_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mentions: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    mentions_room: bool,
 }
 
 impl StoredMessage {
@@ -85,6 +107,89 @@ impl StoredMessage {
             verified: self.verified,
             color: self.color,
             emoji: self.emoji,
+            reply_to: self.reply_to.map(|seq| ReplyQuote {
+                seq,
+                from: self.reply_from.unwrap_or_default(),
+                ..ReplyQuote::default()
+            }),
+            mentions: self.mentions,
+            mentions_room: self.mentions_room,
+            ..ChatMessage::default()
+        }
+    }
+}
+
+/// A stored message with who may change it, as the room log read it.
+#[derive(Clone, Debug)]
+pub struct LoggedMessage {
+    pub message: ChatMessage,
+    pub author: Option<String>,
+}
+
+/// What an event is stored as, on the room's event subject.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum StoredEvent {
+    Edit {
+        target: u64,
+        body: String,
+        ts: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<String>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        mentions_room: bool,
+    },
+    Delete {
+        target: u64,
+        ts: String,
+    },
+    Reaction {
+        target: u64,
+        emoji: String,
+        on: bool,
+        from: String,
+        #[serde(default)]
+        verified: bool,
+        count: u32,
+    },
+}
+
+impl StoredEvent {
+    fn into_event(self, seq: u64) -> RoomEvent {
+        match self {
+            StoredEvent::Edit {
+                target,
+                body,
+                ts,
+                mentions,
+                mentions_room,
+            } => RoomEvent::Edit(MessageEdit {
+                seq,
+                target,
+                body,
+                edited_at: ts,
+                mentions,
+                mentions_room,
+            }),
+            StoredEvent::Delete { target, ts } => {
+                RoomEvent::Delete(MessageDelete { seq, target, ts })
+            }
+            StoredEvent::Reaction {
+                target,
+                emoji,
+                on,
+                from,
+                verified,
+                count,
+            } => RoomEvent::Reaction(ReactionChange {
+                seq,
+                target,
+                emoji,
+                on,
+                from,
+                verified,
+                count,
+            }),
         }
     }
 }
@@ -94,7 +199,13 @@ impl StoredMessage {
 pub struct Draft<'a> {
     pub id: &'a str,
     pub author: Author<'a>,
+    /// Who may change it later (see `StoredMessage::author`).
+    pub author_key: Option<String>,
     pub body: &'a str,
+    /// The message it answers: its sequence and author.
+    pub reply_to: Option<(u64, String)>,
+    /// Checked account names, and `@room`.
+    pub mentions: (Vec<String>, bool),
 }
 
 /// Who a message is from: a logged-in account (name and looks set by the
@@ -168,25 +279,61 @@ impl From<PublishError> for crate::Error {
     }
 }
 
-/// A stored message as the live feed sees it: `prev_seq` is the sequence of
-/// the room's message before it (0 if none), which reveals any gap.
+/// A stored message or event as the live feed sees it: `prev_seq` is the
+/// sequence of the room's previous entry of the same kind (0 if none),
+/// which reveals any gap.
 #[derive(Clone, Debug)]
-pub struct LiveMessage {
-    pub message: ChatMessage,
+pub struct LiveEntry {
+    pub event: RoomEvent,
     pub prev_seq: u64,
+}
+
+/// Which of a room's entries a read wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Messages,
+    /// Messages and the events that change them, in one order.
+    Everything,
+}
+
+/// Messages (index 0) and events (index 1) are two chains in a room, each
+/// with its own previous-sequence header.
+pub fn chain_of(event: &RoomEvent) -> usize {
+    match event {
+        RoomEvent::Message(_) => 0,
+        _ => 1,
+    }
 }
 
 /// One batch of a forward read.
 pub struct ReadBatch {
-    pub messages: Vec<ChatMessage>,
-    /// True when the room has more messages after the last one returned.
+    pub entries: Vec<RoomEvent>,
+    /// The author keys of the messages among them (see `StoredMessage`).
+    pub authors: std::collections::HashMap<u64, String>,
+    /// The last sequence the read covered (`entries` may skip unreadable
+    /// ones).
+    pub through: u64,
+    /// True when the room has more after `through`.
     pub more: bool,
+}
+
+impl ReadBatch {
+    pub fn into_messages(self) -> Vec<ChatMessage> {
+        self.entries
+            .into_iter()
+            .filter_map(|entry| match entry {
+                RoomEvent::Message(message) => Some(message),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 #[derive(Clone)]
 pub struct RoomLog {
     client: Client,
     js: jetstream::Context,
+    states: crate::message_state::MessageStates,
     answer_gate: AnswerGate,
     /// Whether a name is (or looks like) a registered account's: a name
     /// that another NATS client puts in `Chat-From` must not pass for one.
@@ -202,7 +349,7 @@ pub const FOREIGN_SENDER: &str = "nats";
 pub const UNREADABLE: &str = "unreadable message";
 
 /// A failed NATS call, with what the log was doing when it failed.
-fn unavailable<E: std::error::Error + Send + Sync + 'static>(
+pub(crate) fn unavailable<E: std::error::Error + Send + Sync + 'static>(
     doing: &'static str,
 ) -> impl FnOnce(E) -> RoomLogError {
     move |source| RoomLogError::Unavailable {
@@ -211,7 +358,7 @@ fn unavailable<E: std::error::Error + Send + Sync + 'static>(
     }
 }
 
-fn failed(doing: &'static str, what: impl Into<String>) -> RoomLogError {
+pub(crate) fn failed(doing: &'static str, what: impl Into<String>) -> RoomLogError {
     RoomLogError::Unavailable {
         doing,
         source: what.into().into(),
@@ -241,8 +388,8 @@ impl RoomLog {
             discard: stream::DiscardPolicy::Old,
             allow_direct: true,
             republish: Some(stream::Republish {
-                source: format!("{ROOM_SUBJECT_PREFIX}>"),
-                destination: format!("{LIVE_SUBJECT_PREFIX}>"),
+                source: "chat.>".into(),
+                destination: "chat_live.>".into(),
                 headers_only: false,
             }),
             ..Default::default()
@@ -253,9 +400,18 @@ impl RoomLog {
         loop {
             match js.create_or_update_stream(config.clone()).await {
                 Ok(_) => {
+                    let states = crate::message_state::MessageStates::open(
+                        client.clone(),
+                        &js,
+                        settings.max_age,
+                        settings.replicas,
+                        settings.max_msgs_per_room.max(1) as usize,
+                    )
+                    .await?;
                     return Ok(Self {
+                        js: js.clone(),
+                        states,
                         client,
-                        js,
                         answer_gate: AnswerGate::default(),
                         registered: Arc::default(),
                     });
@@ -294,15 +450,18 @@ impl RoomLog {
         &self.answer_gate
     }
 
-    /// Every message stored in `room` from now on, as JetStream republishes
-    /// it: the live feed of one room in this process.
+    /// Each message's state beside the log (edits, reactions, tombstones).
+    pub fn states(&self) -> &crate::message_state::MessageStates {
+        &self.states
+    }
+
+    /// Every message and event stored in `room` from now on, as JetStream
+    /// republishes it: the live feed of one room in this process.
     pub(crate) async fn follow_live(
         &self,
         room: &RoomName,
     ) -> Result<Subscriber, async_nats::SubscribeError> {
-        self.client
-            .subscribe(format!("{LIVE_SUBJECT_PREFIX}{room}"))
-            .await
+        self.client.subscribe(format!("chat_live.*.{room}")).await
     }
 
     /// Stores a message and waits for JetStream's ack. A retried `id` in the
@@ -318,14 +477,20 @@ impl RoomLog {
             Author::Guest(name) => (checked_name(name)?, false, Appearance::default()),
         };
         let body = checked_body(draft.body)?;
+        let (reply_to, reply_from) = draft.reply_to.unzip();
         let stored = StoredMessage {
             id: id.to_owned(),
             from: from.to_owned(),
             body,
-            ts: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            ts: now(),
             verified,
             color: appearance.color,
             emoji: appearance.emoji,
+            author: draft.author_key,
+            reply_to,
+            reply_from,
+            mentions: draft.mentions.0,
+            mentions_room: draft.mentions.1,
         };
         // While NATS is unreachable the client would queue the publish and
         // the request would hang until the ack timeout: refuse at once.
@@ -353,7 +518,7 @@ impl RoomLog {
                 }
             })?;
         if ack.duplicate {
-            let first = self.message_at(ack.sequence).await?;
+            let first = self.message_at(ack.sequence).await?.message;
             let same_sender = first.from == stored.from
                 && first.verified == stored.verified
                 && first.body == stored.body;
@@ -366,11 +531,60 @@ impl RoomLog {
         Ok(stored.into_message(room.as_str(), ack.sequence))
     }
 
-    /// One direct-get request (a single message); `None` when not found.
+    /// Stores an event of `room` and waits for JetStream's ack; returns its
+    /// sequence.
+    pub async fn publish_event(
+        &self,
+        room: &RoomName,
+        event: &StoredEvent,
+    ) -> Result<u64, RoomLogError> {
+        if !self.is_connected() {
+            return Err(failed("publishing", "not connected to NATS"));
+        }
+        let payload = serde_json::to_vec(event).expect("an event always serialises");
+        let ack = self
+            .js
+            .publish(event_subject(room), payload.into())
+            .await
+            .map_err(unavailable("publishing"))?
+            .await
+            .map_err(|e| {
+                if is_store_full(&e) {
+                    RoomLogError::Full(Box::new(e))
+                } else {
+                    unavailable("waiting for the publish ack")(e)
+                }
+            })?;
+        Ok(ack.sequence)
+    }
+
+    /// Removes the entry at `seq` from the stream, overwriting its bytes
+    /// (JetStream's erase): a deleted message's text is gone, not hidden.
+    /// An entry already gone is fine.
+    pub async fn erase(&self, seq: u64) -> Result<(), RoomLogError> {
+        let reply = self
+            .client
+            .request(
+                format!("$JS.API.STREAM.MSG.DELETE.{STREAM_NAME}"),
+                serde_json::json!({ "seq": seq }).to_string().into(),
+            )
+            .await
+            .map_err(unavailable("erasing a message"))?;
+        let answer: serde_json::Value = serde_json::from_slice(&reply.payload)
+            .map_err(|e| failed("erasing a message", e.to_string()))?;
+        if answer["success"].as_bool() == Some(true)
+            || answer["error"]["err_code"].as_u64() == Some(10057)
+        {
+            return Ok(());
+        }
+        Err(failed("erasing a message", answer.to_string()))
+    }
+
+    /// One direct-get request (a single entry); `None` when not found.
     async fn direct_get(
         &self,
         request: serde_json::Value,
-    ) -> Result<Option<ChatMessage>, RoomLogError> {
+    ) -> Result<Option<(RoomEvent, Option<String>)>, RoomLogError> {
         let reply = self
             .client
             .request(direct_get_subject(), request.to_string().into())
@@ -380,19 +594,97 @@ impl RoomLog {
     }
 
     /// The message stored at stream sequence `seq`.
-    pub async fn message_at(&self, seq: u64) -> Result<ChatMessage, RoomLogError> {
-        self.direct_get(serde_json::json!({ "seq": seq }))
+    pub async fn message_at(&self, seq: u64) -> Result<LoggedMessage, RoomLogError> {
+        let not_found = || RoomLogError::Unreadable {
+            seq,
+            reason: "not found".into(),
+        };
+        match self.direct_get(serde_json::json!({ "seq": seq })).await? {
+            Some((RoomEvent::Message(message), author)) => Ok(LoggedMessage { message, author }),
+            _ => Err(not_found()),
+        }
+    }
+
+    /// The message of `room` at `seq`, `None` when there is none (never
+    /// was, deleted, or out of retention).
+    pub async fn room_message(
+        &self,
+        room: &RoomName,
+        seq: u64,
+    ) -> Result<Option<LoggedMessage>, RoomLogError> {
+        match self.direct_get(serde_json::json!({ "seq": seq })).await? {
+            Some((RoomEvent::Message(message), author)) if message.room == room.as_str() => {
+                Ok(Some(LoggedMessage { message, author }))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The event stored at `seq` in `room`, if it is still there.
+    pub async fn event_at(
+        &self,
+        room: &RoomName,
+        seq: u64,
+    ) -> Result<Option<StoredEvent>, RoomLogError> {
+        let reply = self
+            .client
+            .request(
+                direct_get_subject(),
+                serde_json::json!({ "seq": seq }).to_string().into(),
+            )
+            .await
+            .map_err(unavailable("reading an event"))?;
+        if reply.status.is_some_and(|s| s.as_u16() >= 300) {
+            return Ok(None);
+        }
+        let subject = reply
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("Nats-Subject"))
+            .map(|v| v.as_str().to_owned());
+        if subject != Some(event_subject(room)) {
+            return Ok(None);
+        }
+        Ok(serde_json::from_slice(&reply.payload).ok())
+    }
+
+    /// The sequence of `room`'s oldest message still kept, if any.
+    pub async fn first_seq(&self, room: &RoomName) -> Result<Option<u64>, RoomLogError> {
+        Ok(self
+            .direct_get(serde_json::json!({ "seq": 1, "next_by_subj": room_subject(room) }))
             .await?
-            .ok_or_else(|| RoomLogError::Unreadable {
-                seq,
-                reason: "not found".into(),
-            })
+            .map(|(entry, _)| entry.seq()))
     }
 
     /// The newest message of `room`, if it has any.
     pub async fn last_message(&self, room: &RoomName) -> Result<Option<ChatMessage>, RoomLogError> {
-        self.direct_get(serde_json::json!({ "last_by_subj": room_subject(room) }))
-            .await
+        Ok(
+            match self
+                .direct_get(serde_json::json!({ "last_by_subj": room_subject(room) }))
+                .await?
+            {
+                Some((RoomEvent::Message(message), _)) => Some(message),
+                _ => None,
+            },
+        )
+    }
+
+    /// The newest sequence on `room`'s chain of `event`'s kind (see
+    /// [`chain_of`]), 0 when it has none.
+    pub(crate) async fn last_seq_of_chain(
+        &self,
+        room: &RoomName,
+        chain: usize,
+    ) -> Result<u64, RoomLogError> {
+        let subject = if chain == 0 {
+            room_subject(room)
+        } else {
+            event_subject(room)
+        };
+        Ok(self
+            .direct_get(serde_json::json!({ "last_by_subj": subject }))
+            .await?
+            .map_or(0, |(entry, _)| entry.seq()))
     }
 
     /// Whether the stream's leader holds a message of `room` at `seq`:
@@ -409,7 +701,7 @@ impl RoomLog {
             .ok()?;
         let answer: serde_json::Value = serde_json::from_slice(&reply.payload).ok()?;
         if let Some(subject) = answer["message"]["subject"].as_str() {
-            return Some(subject == room_subject(room));
+            return Some(subject == room_subject(room) || subject == event_subject(room));
         }
         // "no message found" (10037); any other error is the store's
         // trouble, not the frame's.
@@ -421,11 +713,12 @@ impl RoomLog {
         Ok(self.last_message(room).await?.map_or(0, |m| m.seq))
     }
 
-    /// Up to `max` messages of `room` with sequence > `after`, oldest first,
+    /// Up to `max` entries of `room` with sequence > `after`, oldest first,
     /// in one batched direct get (nats-server ≥ 2.11).
     pub async fn read_after(
         &self,
         room: &RoomName,
+        scope: Scope,
         after: u64,
         max: usize,
     ) -> Result<ReadBatch, RoomLogError> {
@@ -436,16 +729,22 @@ impl RoomLog {
             .subscribe(inbox.clone())
             .await
             .map_err(unavailable("reading history"))?;
+        let filter = match scope {
+            Scope::Messages => room_subject(room),
+            Scope::Everything => format!("chat.*.{room}"),
+        };
         let request = serde_json::json!({
             "seq": after.saturating_add(1),
-            "next_by_subj": room_subject(room),
+            "next_by_subj": filter,
             "batch": max,
         });
         self.client
             .publish_with_reply(direct_get_subject(), inbox, request.to_string().into())
             .await
             .map_err(unavailable("reading history"))?;
-        let mut messages = Vec::new();
+        let mut entries = Vec::new();
+        let mut authors = std::collections::HashMap::new();
+        let mut through = after;
         let mut more = false;
         loop {
             let reply = tokio::time::timeout(READ_TIMEOUT, replies.next())
@@ -469,13 +768,24 @@ impl RoomLog {
                     ));
                 }
                 _ => {
-                    if let Some(message) = self.decode_direct(&reply)? {
-                        messages.push(message);
+                    if let Some(seq) = header_u64(&reply, "Nats-Sequence") {
+                        through = through.max(seq);
+                    }
+                    if let Some((entry, author)) = self.decode_direct(&reply)? {
+                        if let Some(author) = author {
+                            authors.insert(entry.seq(), author);
+                        }
+                        entries.push(entry);
                     }
                 }
             }
         }
-        Ok(ReadBatch { messages, more })
+        Ok(ReadBatch {
+            entries,
+            authors,
+            through,
+            more,
+        })
     }
 
     /// The `limit` newest messages of `room` before sequence `before` (or the
@@ -488,7 +798,7 @@ impl RoomLog {
         room: &RoomName,
         before: Option<u64>,
         limit: usize,
-    ) -> Result<HistoryPage, RoomLogError> {
+    ) -> Result<(RawPage, bool), RoomLogError> {
         let limit = limit.max(1);
         let end = match before {
             Some(before) => before,
@@ -498,14 +808,19 @@ impl RoomLog {
         loop {
             let start = end.saturating_sub(width);
             let mut window: VecDeque<ChatMessage> = VecDeque::with_capacity(limit + 1);
+            let mut authors = std::collections::HashMap::new();
             let mut cursor = start;
             'read: loop {
-                let batch = self.read_after(room, cursor, READ_BATCH).await?;
-                let Some(last) = batch.messages.last().map(|m| m.seq) else {
+                let mut batch = self
+                    .read_after(room, Scope::Messages, cursor, READ_BATCH)
+                    .await?;
+                if batch.through == cursor {
                     break;
-                };
-                cursor = last;
-                for message in batch.messages {
+                }
+                cursor = batch.through;
+                let more = batch.more;
+                authors.extend(batch.authors.drain());
+                for message in batch.into_messages() {
                     if message.seq >= end {
                         break 'read;
                     }
@@ -514,7 +829,7 @@ impl RoomLog {
                     }
                     window.push_back(message);
                 }
-                if !batch.more {
+                if !more {
                     break;
                 }
             }
@@ -523,10 +838,19 @@ impl RoomLog {
                 if has_older {
                     window.pop_front();
                 }
-                return Ok(HistoryPage {
-                    messages: window.into(),
-                    has_older,
-                });
+                let messages: Vec<ChatMessage> = window.into();
+                let from = match messages.first() {
+                    Some(first) if has_older => first.seq,
+                    _ => 0,
+                };
+                authors.retain(|seq, _| messages.binary_search_by_key(seq, |m| m.seq).is_ok());
+                let raw = RawPage {
+                    messages,
+                    authors,
+                    from,
+                    end: before,
+                };
+                return Ok((raw, has_older));
             }
             width = width.saturating_mul(4);
         }
@@ -563,21 +887,32 @@ impl RoomLog {
             .await
     }
 
-    /// Decodes a message JetStream republished on the live subject.
+    /// Decodes a message or event JetStream republished on the live
+    /// subjects.
     pub(crate) fn decode_live(
         &self,
         room: &RoomName,
         msg: &async_nats::Message,
-    ) -> Result<LiveMessage, RoomLogError> {
+    ) -> Result<LiveEntry, RoomLogError> {
         let seq = header_u64(msg, "Nats-Sequence").ok_or_else(|| RoomLogError::Unreadable {
             seq: 0,
             reason: "live message without Nats-Sequence".into(),
         })?;
         let prev_seq = header_u64(msg, "Nats-Last-Sequence").unwrap_or(0);
-        Ok(LiveMessage {
-            message: self.decode_payload(room.as_str(), seq, msg.headers.as_ref(), &msg.payload),
-            prev_seq,
-        })
+        let event = if msg.subject.starts_with(LIVE_EVENT_SUBJECT_PREFIX) {
+            serde_json::from_slice::<StoredEvent>(&msg.payload)
+                .map_err(|e| RoomLogError::Unreadable {
+                    seq,
+                    reason: format!("event: {e}"),
+                })?
+                .into_event(seq)
+        } else {
+            RoomEvent::Message(
+                self.decode_payload(room.as_str(), seq, msg.headers.as_ref(), &msg.payload)
+                    .0,
+            )
+        };
+        Ok(LiveEntry { event, prev_seq })
     }
 }
 
@@ -606,6 +941,14 @@ fn room_subject(room: &RoomName) -> String {
     format!("{ROOM_SUBJECT_PREFIX}{room}")
 }
 
+fn event_subject(room: &RoomName) -> String {
+    format!("{EVENT_SUBJECT_PREFIX}{room}")
+}
+
+pub(crate) fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// The room of a live subject; `None` for subjects of no room.
 pub(crate) fn room_of_live_subject(subject: &str) -> Option<RoomName> {
     subject
@@ -629,11 +972,12 @@ fn header_u64(msg: &async_nats::Message, name: &str) -> Option<u64> {
 }
 
 impl RoomLog {
-    /// Decodes one direct-get reply: `None` for "not found".
+    /// Decodes one direct-get reply, with the message's author key: `None`
+    /// for "not found" and for what is no chat entry.
     fn decode_direct(
         &self,
         reply: &async_nats::Message,
-    ) -> Result<Option<ChatMessage>, RoomLogError> {
+    ) -> Result<Option<(RoomEvent, Option<String>)>, RoomLogError> {
         match reply.status.map(|s| s.as_u16()) {
             Some(404) => return Ok(None),
             Some(code) if code >= 300 => {
@@ -657,15 +1001,17 @@ impl RoomLog {
             .and_then(|h| h.get("Nats-Subject"))
             .map(|v| v.as_str().to_owned())
             .unwrap_or_default();
-        let room = subject
-            .strip_prefix(ROOM_SUBJECT_PREFIX)
-            .unwrap_or(&subject);
-        Ok(Some(self.decode_payload(
-            room,
-            seq,
-            reply.headers.as_ref(),
-            &reply.payload,
-        )))
+        if subject.starts_with(EVENT_SUBJECT_PREFIX) {
+            return Ok(serde_json::from_slice::<StoredEvent>(&reply.payload)
+                .ok()
+                .map(|event| (event.into_event(seq), None)));
+        }
+        let Some(room) = subject.strip_prefix(ROOM_SUBJECT_PREFIX) else {
+            return Ok(None);
+        };
+        let (message, author) =
+            self.decode_payload(room, seq, reply.headers.as_ref(), &reply.payload);
+        Ok(Some((RoomEvent::Message(message), author)))
     }
 
     /// A stored payload as a message. The server's own JSON is read as is;
@@ -678,9 +1024,10 @@ impl RoomLog {
         seq: u64,
         headers: Option<&HeaderMap>,
         payload: &[u8],
-    ) -> ChatMessage {
-        if let Ok(stored) = serde_json::from_slice::<StoredMessage>(payload) {
-            return stored.into_message(room, seq);
+    ) -> (ChatMessage, Option<String>) {
+        if let Ok(mut stored) = serde_json::from_slice::<StoredMessage>(payload) {
+            let author = stored.author.take();
+            return (stored.into_message(room, seq), author);
         }
         let header = |name: &str| {
             headers
@@ -705,17 +1052,16 @@ impl RoomLog {
                     .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
             })
             .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned());
-        ChatMessage {
+        let message = ChatMessage {
             seq,
             id: format!("nats-{seq}"),
             room: room.to_owned(),
             from,
             body,
             ts,
-            verified: false,
-            color: None,
-            emoji: None,
-        }
+            ..ChatMessage::default()
+        };
+        (message, None)
     }
 }
 

@@ -21,6 +21,7 @@ async fn chat(nats: &NatsServer, dir: &std::path::Path) -> Chat {
         send_rate: 0,
         send_burst: 0,
         default_rooms: Vec::new(),
+        edit_window: std::time::Duration::from_secs(900),
     })
     .await
     .expect("the chat starts")
@@ -30,6 +31,7 @@ fn guest() -> Identity {
     Identity {
         caller: Caller::Guest,
         sender: SenderKey::Address([127, 0, 0, 1].into()),
+        guest_key: None,
     }
 }
 
@@ -39,6 +41,7 @@ async fn send(chat: &Chat, room: &RoomName, id: &str) -> u64 {
         id,
         from: "tester",
         body: id,
+        reply_to: None,
     };
     chat.send(&guest(), message).await.expect("stored").seq
 }

@@ -119,6 +119,7 @@ pub async fn run(
         send_rate: settings.send_rate,
         send_burst: settings.send_burst,
         default_rooms,
+        edit_window: settings.edit_window,
     })
     .await?;
     let sessions = middleware::sessions::layer(chat.accounts(), &settings)

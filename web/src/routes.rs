@@ -2,12 +2,12 @@
 
 use crate::AppState;
 use crate::accounts::{login, logout, register, settings};
-use crate::http::{go, health, live, messages, rooms, server_fns};
-use crate::middleware::{guard, origin, sessions::SessionLayer};
+use crate::http::{conversation, go, health, live, messages, rooms, server_fns};
+use crate::middleware::{guard, guest_key, origin, sessions::SessionLayer};
 use crate::settings::Settings;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 use std::sync::Arc;
 
 pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> Router {
@@ -22,7 +22,25 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
             "/api/rooms/{room}/messages",
             get(messages::page).post(messages::post),
         )
+        .route(
+            "/api/rooms/{room}/messages/{seq}",
+            patch(conversation::edit).delete(conversation::delete),
+        )
+        .route(
+            "/api/rooms/{room}/messages/{seq}/edits",
+            get(conversation::edits),
+        )
+        .route(
+            "/api/rooms/{room}/messages/{seq}/reactions",
+            get(conversation::reactions),
+        )
+        .route(
+            "/api/rooms/{room}/messages/{seq}/reactions/{emoji}",
+            put(conversation::react).delete(conversation::unreact),
+        )
+        .route("/api/names", get(conversation::names))
         .route("/api/rooms/{room}/live", get(live::live))
+        .route("/api/rooms/{room}/events", get(live::events))
         .route("/healthz", get(health::healthz))
         // The pages' helpers.
         .route("/go", get(go::go))
@@ -49,6 +67,7 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
             guard::require_login,
         ))
         .layer(sessions)
+        .layer(axum::middleware::from_fn(guest_key::attach))
         .layer(axum::middleware::from_fn_with_state(
             allowed_origins,
             origin::refuse_cross_site,

@@ -98,6 +98,10 @@ pub struct Settings {
     #[arg(long, env = "CHAT_SLOW_TAB_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub slow_tab_timeout: Duration,
 
+    /// How long after sending its author may edit a message, e.g. `15m`.
+    #[arg(long, env = "CHAT_EDIT_WINDOW", default_value = "15m", value_parser = parse_duration)]
+    pub edit_window: Duration,
+
     /// Other origins (e.g. `https://chat.example.com` behind a proxy that
     /// rewrites Host) whose POSTs are accepted; comma-separated.
     #[arg(long, env = "CHAT_ALLOWED_ORIGINS", value_delimiter = ',')]

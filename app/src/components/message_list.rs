@@ -32,12 +32,44 @@ pub fn starts_group(previous: Option<&ChatMessage>, message: &ChatMessage) -> bo
 }
 
 #[component]
-pub fn MessageItem(message: ChatMessage, first_of_group: bool) -> impl IntoView {
+pub fn MessageItem(
+    message: ChatMessage,
+    first_of_group: bool,
+    /// The viewer's account name: its mentions are highlighted.
+    me: Option<String>,
+) -> impl IntoView {
     let class = if first_of_group {
         "message first"
     } else {
         "message"
     };
+    let mentioned = me.is_some_and(|me| message.mentions_account(&me));
+    let quote = message.reply_to.clone().map(|quote| {
+        let text = match quote.gone.as_deref() {
+            Some("deleted") => "Original message was deleted".to_owned(),
+            Some(_) => "Original message is no longer available".to_owned(),
+            None => quote.excerpt.clone(),
+        };
+        view! {
+            <a class="reply-quote" href=format!("#m-{}", quote.seq) data-target=quote.seq.to_string()>
+                <span class="quoted-from">{quote.from}</span>" "
+                <span class="excerpt" class:gone=quote.gone.is_some()>{text}</span>
+            </a>
+        }
+    });
+    let reactions = (!message.reactions.is_empty()).then(|| {
+        view! {
+            <ul class="reactions">
+                {message.reactions.iter().map(|r| view! {
+                    <li class="reaction" class:me=r.me data-emoji=r.emoji.clone()>
+                        {r.emoji.clone()}" "<span class="count">{r.count}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    });
+    let edited = message.edited_at.is_some();
+    let deleted = message.deleted;
     // An account's chosen colour, else a colour derived from the name.
     let style = match &message.color {
         Some(color) => format!("--name-color:{color}"),
@@ -45,7 +77,8 @@ pub fn MessageItem(message: ChatMessage, first_of_group: bool) -> impl IntoView 
     };
     let (verified, emoji) = (message.verified, message.emoji.clone());
     view! {
-        <li class=class data-seq=message.seq.to_string() style=style>
+        <li class=class id=format!("m-{}", message.seq) data-seq=message.seq.to_string() style=style
+            class:mentioned=mentioned class:deleted=deleted>
             {first_of_group.then(|| view! {
                 <div class="meta">
                     <span class="from" class:verified=verified>
@@ -58,8 +91,18 @@ pub fn MessageItem(message: ChatMessage, first_of_group: bool) -> impl IntoView 
                     <LocalTime ts=message.ts.clone() />
                 </div>
             })}
+            {quote}
             // Text nodes only: a body is never parsed as HTML.
-            <p class="body">{message.body}</p>
+            {if deleted {
+                view! { <p class="body tombstone">"message deleted"</p> }.into_any()
+            } else {
+                view! {
+                    <p class="body">{message.body}
+                        {edited.then(|| view! { " "<span class="edited" title="edited">"(edited)"</span> })}
+                    </p>
+                }.into_any()
+            }}
+            {reactions}
         </li>
     }
 }
@@ -76,9 +119,7 @@ mod tests {
             from: from.into(),
             body: "b".into(),
             ts: ts.into(),
-            verified: false,
-            color: None,
-            emoji: None,
+            ..ChatMessage::default()
         }
     }
 

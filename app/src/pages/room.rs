@@ -107,6 +107,7 @@ fn Conversation(
     form_error: Option<String>,
     viewer: Viewer,
 ) -> impl IntoView {
+    let me = viewer.account.clone();
     let messages = RwSignal::new(opening.page.messages);
     let has_older = RwSignal::new(opening.page.has_older);
     let loading_older = RwSignal::new(false);
@@ -267,7 +268,10 @@ fn Conversation(
                         <For
                             each=move || grouped.get()
                             key=|(m, first)| (m.seq, *first)
-                            children=|(message, first_of_group)| view! { <MessageItem message first_of_group /> }
+                            children=move |(message, first_of_group)| {
+                                let me = me.clone();
+                                view! { <MessageItem message first_of_group me /> }
+                            }
                         />
                     </ol>
                 </div>

@@ -35,6 +35,7 @@ pub async fn send_message(
             id: &id,
             from: &from,
             body: &body,
+            reply_to: None,
         };
         Ok(chat.send(&identity, outgoing).await?)
     }
@@ -50,7 +51,10 @@ pub async fn open_room(room: String, error_code: Option<String>) -> Result<RoomO
     use super::ssr;
     let room = ssr::room(&room)?;
     let chat = ssr::chat()?;
-    let page = chat.history(&room, None, model::history::PAGE_SIZE).await?;
+    let identity = ssr::identity(&chat).await?;
+    let page = chat
+        .history(&room, None, model::history::PAGE_SIZE, Some(&identity))
+        .await?;
     Ok(RoomOpening {
         page,
         next_id: chat.new_message_id(),
@@ -62,7 +66,14 @@ pub async fn open_room(room: String, error_code: Option<String>) -> Result<RoomO
 pub async fn older_messages(room: String, before: u64) -> Result<HistoryPage, ChatError> {
     use super::ssr;
     let room = ssr::room(&room)?;
-    Ok(ssr::chat()?
-        .history(&room, Some(before), model::history::PAGE_SIZE)
+    let chat = ssr::chat()?;
+    let identity = ssr::identity(&chat).await?;
+    Ok(chat
+        .history(
+            &room,
+            Some(before),
+            model::history::PAGE_SIZE,
+            Some(&identity),
+        )
         .await?)
 }

@@ -113,9 +113,17 @@ pub(crate) mod ssr {
 
     /// Who is calling, and what their messages are counted against.
     pub async fn identity(chat: &Chat) -> Result<Identity, ChatError> {
+        let guest_key = request_parts().and_then(|parts| {
+            parts
+                .headers
+                .get("x-chat-guest-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
         Ok(chat
             .identify_session(session().as_ref(), client_address())
-            .await?)
+            .await?
+            .with_guest_key(guest_key.as_deref()))
     }
 
     fn client_address() -> std::net::IpAddr {

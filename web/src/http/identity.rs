@@ -15,10 +15,11 @@ pub async fn identify(
     session: &Session,
     address: IpAddr,
 ) -> Result<Identity, ApiError> {
-    match bearer_token(headers)? {
-        Some(secret) => Ok(chat.identify_token(secret).await?),
-        None => Ok(chat.identify_session(Some(session), address).await?),
-    }
+    let identity = match bearer_token(headers)? {
+        Some(secret) => chat.identify_token(secret).await?,
+        None => chat.identify_session(Some(session), address).await?,
+    };
+    Ok(identity.with_guest_key(crate::middleware::guest_key::of(headers)))
 }
 
 /// The secret of `Authorization: Bearer <token>`; any other scheme is an

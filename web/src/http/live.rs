@@ -83,12 +83,44 @@ impl Drop for LivePlace {
     }
 }
 
+/// What a socket sends: message objects (`/live`, as bots know it) or
+/// typed event frames (`/events`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frames {
+    Messages,
+    Events,
+}
+
+/// `GET /api/rooms/{room}/live`: new messages as message objects.
 pub async fn live(
+    state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    room: Result<Path<String>, PathRejection>,
+    query: Result<Query<LiveQuery>, QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    open(state, peer, room, query, upgrade, Frames::Messages).await
+}
+
+/// `GET /api/rooms/{room}/events`: messages, edits, deletes and reactions
+/// as typed frames.
+pub async fn events(
+    state: State<AppState>,
+    peer: ConnectInfo<SocketAddr>,
+    room: Result<Path<String>, PathRejection>,
+    query: Result<Query<LiveQuery>, QueryRejection>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    open(state, peer, room, query, upgrade, Frames::Events).await
+}
+
+async fn open(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     room: Result<Path<String>, PathRejection>,
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
+    frames: Frames,
 ) -> Result<Response, ApiError> {
     let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
@@ -110,7 +142,7 @@ pub async fn live(
         // tabs fell behind the retention limit (docs/PERFORMANCE.md).
         .on_upgrade(move |socket| async move {
             let _place = place;
-            if let Err(e) = relay(follow, socket, shutdown, slow_tab_timeout).await {
+            if let Err(e) = relay(follow, socket, shutdown, slow_tab_timeout, frames).await {
                 tracing::debug!(%room, error = %e, "live connection ended");
             }
         }))
@@ -125,6 +157,9 @@ enum RelayError {
 }
 
 async fn send(socket: &mut WebSocket, message: Message) -> Result<(), RelayError> {
+    if matches!(&message, Message::Text(text) if text.is_empty()) {
+        return Ok(());
+    }
     match tokio::time::timeout(WRITE_TIMEOUT, socket.send(message)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(RelayError::Tab(e.to_string())),
@@ -132,10 +167,14 @@ async fn send(socket: &mut WebSocket, message: Message) -> Result<(), RelayError
     }
 }
 
-fn text_of(frame: &LiveFrame) -> Message {
-    Message::Text(
-        Utf8Bytes::try_from(frame.json.clone()).expect("the service encodes frames as UTF-8 JSON"),
-    )
+/// The frame's text for this socket; empty (sent as nothing) for an
+/// event on a socket of message objects.
+fn text_of(frame: &LiveFrame, frames: Frames) -> Message {
+    let json = match frames {
+        Frames::Messages => frame.message_json.clone().unwrap_or_default(),
+        Frames::Events => frame.event_json().clone(),
+    };
+    Message::Text(Utf8Bytes::try_from(json).expect("the service encodes frames as UTF-8 JSON"))
 }
 
 async fn relay(
@@ -143,6 +182,7 @@ async fn relay(
     mut socket: WebSocket,
     mut shutdown: crate::shutdown::Shutdown,
     slow_tab_timeout: Duration,
+    frames: Frames,
 ) -> Result<(), RelayError> {
     // Each write may progress (a reader that takes a frame now and then),
     // yet the tab falls ever further behind and holds its follow for ever:
@@ -158,11 +198,11 @@ async fn relay(
         tokio::select! {
             frame = follow.next() => match frame? {
                 Some(frame) => {
-                    send(&mut socket, text_of(&frame)).await?;
+                    send(&mut socket, text_of(&frame, frames)).await?;
                     // The run of frames already at hand (a catch-up, a
                     // burst) goes out without a trip through the select.
                     while let Some(frame) = follow.next_ready() {
-                        send(&mut socket, text_of(&frame)).await?;
+                        send(&mut socket, text_of(&frame, frames)).await?;
                     }
                     if follow.is_caught_up() {
                         behind_since = None;

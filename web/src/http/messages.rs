@@ -18,6 +18,9 @@ use std::net::SocketAddr;
 /// `GET /api/rooms/{room}/messages?before=&limit=`
 pub async fn page(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
     room: Result<Path<String>, PathRejection>,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<HistoryPage>, ApiError> {
@@ -35,7 +38,13 @@ pub async fn page(
             "before must be a sequence >= 1",
         )));
     }
-    Ok(Json(state.chat.history(&room, query.before, limit).await?))
+    let viewer = identify(&state.chat, &headers, &session, peer.ip()).await?;
+    Ok(Json(
+        state
+            .chat
+            .history(&room, query.before, limit, Some(&viewer))
+            .await?,
+    ))
 }
 
 /// `POST /api/rooms/{room}/messages`: 201 with the stored message, also
@@ -59,6 +68,7 @@ pub async fn post(
         id: &new.id,
         from: &new.from,
         body: &new.body,
+        reply_to: new.reply_to,
     };
     let stored = state.chat.send(&identity, outgoing).await?;
     Ok((StatusCode::CREATED, Json(stored)))

@@ -1,6 +1,7 @@
 //! The HTTP side of the chat: the JSON API, the live sockets, health, and
 //! the glue that hands server-function calls to the Leptos app.
 
+pub mod conversation;
 pub mod error;
 pub mod go;
 pub mod health;

@@ -2,5 +2,6 @@
 //! cookie, and the login guard of the protected pages.
 
 pub mod guard;
+pub mod guest_key;
 pub mod origin;
 pub mod sessions;

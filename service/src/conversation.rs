@@ -1,0 +1,351 @@
+//! What happens to a message after it is sent: its author edits or deletes
+//! it, people react to it; and the checks a reply and its mentions pass.
+//! Every change is an event in the room's log and a change of the
+//! message's state (see `message_state`), made once however often a client
+//! retries.
+
+use crate::Error;
+use crate::access::{Action, Caller, Identity};
+use crate::chat::Chat;
+use crate::fold::{apply_state, reaction_counts};
+use crate::message_state::{Reactor, StoredReaction, Tombstone};
+use crate::room_log::{LoggedMessage, StoredEvent, now};
+use model::ErrorKind;
+use model::api::{EditHistory, MessageVersion, ReactionList, ReactionUsers};
+use model::message::{ChatMessage, checked_body, mentioned_names};
+use model::reaction::{MAX_EMOJI_PER_MESSAGE, ReactionRuleError, checked_reaction};
+use model::room::RoomName;
+
+impl From<ReactionRuleError> for Error {
+    fn from(e: ReactionRuleError) -> Self {
+        Error::bad_input(e.to_string())
+    }
+}
+
+fn no_such_message(seq: u64) -> Error {
+    Error::new(
+        ErrorKind::NotFound,
+        format!("there is no message {seq} in this room"),
+    )
+}
+
+impl Chat {
+    /// Counts a change against the caller's send budget.
+    pub(crate) fn spend_send_budget(&self, identity: &Identity) -> Result<(), Error> {
+        self.inner.limits.send(&identity.sender).map_err(|retry| {
+            Error::new(
+                ErrorKind::TooFast {
+                    retry_after_s: retry.seconds(),
+                },
+                format!("too many messages; try again in {} s", retry.seconds()),
+            )
+        })
+    }
+
+    /// The author of the message a reply answers; 400 when the room has no
+    /// such message (a reply to a deleted one is refused too).
+    pub(crate) async fn original_of_reply(
+        &self,
+        room: &RoomName,
+        seq: u64,
+    ) -> Result<String, Error> {
+        match self.inner.log.room_message(room, seq).await? {
+            Some(original) => Ok(original.message.from),
+            None => Err(Error::bad_input(format!(
+                "reply_to: there is no message {seq} in this room"
+            ))),
+        }
+    }
+
+    /// The account names `body` mentions that are registered (as they are
+    /// spelt there), and whether it says `@room`, which only accounts may.
+    pub(crate) fn checked_mentions(&self, identity: &Identity, body: &str) -> (Vec<String>, bool) {
+        let (names, room) = mentioned_names(body);
+        let names = names
+            .iter()
+            .filter_map(|name| self.inner.accounts.registered_name(name))
+            .collect();
+        (names, room && identity.account().is_some())
+    }
+
+    /// Registered names starting with `prefix`, for the `@` autocomplete.
+    pub fn names_starting(&self, prefix: &str) -> Vec<String> {
+        self.inner.accounts.names_starting(prefix, 8)
+    }
+
+    /// A message of the room that is still there; 404 otherwise.
+    async fn live_message(&self, room: &RoomName, seq: u64) -> Result<LoggedMessage, Error> {
+        self.inner
+            .log
+            .room_message(room, seq)
+            .await?
+            .ok_or_else(|| no_such_message(seq))
+    }
+
+    fn check_author(
+        identity: &Identity,
+        author: Option<&str>,
+        message: &ChatMessage,
+    ) -> Result<(), Error> {
+        let key = identity.author_key();
+        let by_key = key.is_some() && key.as_deref() == author;
+        // Messages from before author keys: an account's by its name.
+        let by_name = author.is_none()
+            && message.verified
+            && matches!(&identity.caller, Caller::Account(a) if a.name == message.from);
+        if by_key || by_name {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorKind::Forbidden,
+                "you can only change your own messages",
+            ))
+        }
+    }
+
+    /// Replaces the text of the caller's own message, within the edit
+    /// window; returns the message as it is now. Saving the same text again
+    /// changes nothing.
+    pub async fn edit(
+        &self,
+        identity: &Identity,
+        room: &RoomName,
+        seq: u64,
+        body: &str,
+    ) -> Result<ChatMessage, Error> {
+        let inner = &self.inner;
+        inner.access.check(&identity.caller, Action::Write, room)?;
+        let body = checked_body(body)?;
+        let logged = self.live_message(room, seq).await?;
+        Self::check_author(identity, logged.author.as_deref(), &logged.message)?;
+        let states = inner.log.states();
+        let _one_at_a_time = states.lock(room, seq).await;
+        let mut message = logged.message;
+        let state = states.get(room, seq).await?;
+        apply_state(&mut message, &state, identity.author_key().as_deref());
+        if message.body == body {
+            return Ok(message);
+        }
+        let sent = chrono::DateTime::parse_from_rfc3339(&message.ts)
+            .map(|ts| ts.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        let window = chrono::Duration::from_std(inner.edit_window).unwrap_or_default();
+        if chrono::Utc::now() > sent + window {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "the edit window is over: messages can be edited for {} min after sending",
+                    inner.edit_window.as_secs() / 60
+                ),
+            ));
+        }
+        self.spend_send_budget(identity)?;
+        let mentions = self.checked_mentions(identity, &body);
+        let ts = now();
+        let event = StoredEvent::Edit {
+            target: seq,
+            body: body.clone(),
+            ts: ts.clone(),
+            mentions: mentions.0.clone(),
+            mentions_room: mentions.1,
+        };
+        let event_seq = inner.log.publish_event(room, &event).await?;
+        let state = states
+            .update(room, seq, |state| {
+                state.body = Some(body.clone());
+                state.edited_at = Some(ts.clone());
+                state.mentions = Some(mentions.clone());
+                if !state.edits.contains(&event_seq) {
+                    state.edits.push(event_seq);
+                }
+            })
+            .await?;
+        apply_state(&mut message, &state, identity.author_key().as_deref());
+        Ok(message)
+    }
+
+    /// Takes back the caller's own message: its text and every edited text
+    /// are erased from the stream, a tombstone keeps its place. Deleting a
+    /// deleted message again succeeds (and finishes what a failed try left).
+    pub async fn delete(
+        &self,
+        identity: &Identity,
+        room: &RoomName,
+        seq: u64,
+    ) -> Result<(), Error> {
+        let inner = &self.inner;
+        inner.access.check(&identity.caller, Action::Write, room)?;
+        let log = &inner.log;
+        let states = log.states();
+        let tombstone = match log.room_message(room, seq).await? {
+            Some(logged) => {
+                Self::check_author(identity, logged.author.as_deref(), &logged.message)?;
+                Tombstone {
+                    seq,
+                    id: logged.message.id,
+                    from: logged.message.from,
+                    verified: logged.message.verified,
+                    ts: logged.message.ts,
+                    author: logged.author,
+                }
+            }
+            None => {
+                let buried = states
+                    .tombstone(room, seq)
+                    .await?
+                    .ok_or_else(|| no_such_message(seq))?;
+                let stand_in = ChatMessage {
+                    from: buried.from.clone(),
+                    verified: buried.verified,
+                    ..ChatMessage::default()
+                };
+                Self::check_author(identity, buried.author.as_deref(), &stand_in)?;
+                buried
+            }
+        };
+        let _one_at_a_time = states.lock(room, seq).await;
+        // The tombstone first: whatever fails after it, the place shows.
+        states.bury(room, tombstone).await?;
+        log.erase(seq).await?;
+        let state = states.get(room, seq).await?;
+        for edit in &state.edits {
+            log.erase(*edit).await?;
+        }
+        states.forget(room, seq).await?;
+        log.publish_event(
+            room,
+            &StoredEvent::Delete {
+                target: seq,
+                ts: now(),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Adds (`on`) or takes back the caller's `emoji` on a message; returns
+    /// the message as it is now. Asking for what is already so changes
+    /// nothing.
+    pub async fn react(
+        &self,
+        identity: &Identity,
+        room: &RoomName,
+        seq: u64,
+        emoji: &str,
+        on: bool,
+    ) -> Result<ChatMessage, Error> {
+        let inner = &self.inner;
+        inner.access.check(&identity.caller, Action::Write, room)?;
+        let emoji = checked_reaction(emoji)?.to_owned();
+        let Some(key) = identity.author_key() else {
+            return Err(Error::bad_input(
+                "a guest reacts with a guest key: send X-Chat-Guest-Key (16 to 64 letters, digits, '-' or '_')",
+            ));
+        };
+        let logged = self.live_message(room, seq).await?;
+        let states = inner.log.states();
+        let _one_at_a_time = states.lock(room, seq).await;
+        let mut message = logged.message;
+        let state = states.get(room, seq).await?;
+        let has = |state: &crate::message_state::MessageState| {
+            state
+                .reactions
+                .iter()
+                .any(|r| r.emoji == emoji && r.by.iter().any(|by| by.key == key))
+        };
+        if has(&state) == on {
+            apply_state(&mut message, &state, Some(&key));
+            return Ok(message);
+        }
+        let distinct = state.reactions.iter().filter(|r| !r.by.is_empty()).count();
+        if on
+            && distinct >= MAX_EMOJI_PER_MESSAGE
+            && !state
+                .reactions
+                .iter()
+                .any(|r| r.emoji == emoji && !r.by.is_empty())
+        {
+            return Err(ReactionRuleError::TooManyEmoji.into());
+        }
+        self.spend_send_budget(identity)?;
+        let name = match &identity.caller {
+            Caller::Account(account) => account.name.clone(),
+            Caller::Guest => "guest".to_owned(),
+        };
+        let state = states
+            .update(room, seq, |state| {
+                let at = match state.reactions.iter().position(|r| r.emoji == emoji) {
+                    Some(at) => at,
+                    None => {
+                        state.reactions.push(StoredReaction {
+                            emoji: emoji.clone(),
+                            by: Vec::new(),
+                        });
+                        state.reactions.len() - 1
+                    }
+                };
+                let by = &mut state.reactions[at].by;
+                by.retain(|r| r.key != key);
+                if on {
+                    by.push(Reactor {
+                        key: key.clone(),
+                        name: name.clone(),
+                    });
+                }
+                state.reactions.retain(|r| !r.by.is_empty());
+            })
+            .await?;
+        let count = state
+            .reactions
+            .iter()
+            .find(|r| r.emoji == emoji)
+            .map_or(0, |r| r.by.len() as u32);
+        let event = StoredEvent::Reaction {
+            target: seq,
+            emoji,
+            on,
+            from: name,
+            verified: identity.account().is_some(),
+            count,
+        };
+        inner.log.publish_event(room, &event).await?;
+        apply_state(&mut message, &state, Some(&key));
+        Ok(message)
+    }
+
+    /// A message's texts, oldest first, ending with the current one; edits
+    /// older than the room's event retention are no longer listed.
+    pub async fn edits(&self, room: &RoomName, seq: u64) -> Result<EditHistory, Error> {
+        let log = &self.inner.log;
+        let logged = self.live_message(room, seq).await?;
+        let state = log.states().get(room, seq).await?;
+        let mut versions = vec![MessageVersion {
+            body: logged.message.body,
+            ts: logged.message.ts,
+        }];
+        for edit in &state.edits {
+            if let Some(StoredEvent::Edit { body, ts, .. }) = log.event_at(room, *edit).await? {
+                versions.push(MessageVersion { body, ts });
+            }
+        }
+        Ok(EditHistory { seq, versions })
+    }
+
+    /// Who reacted to a message with what.
+    pub async fn reactions(&self, room: &RoomName, seq: u64) -> Result<ReactionList, Error> {
+        self.live_message(room, seq).await?;
+        let state = self.inner.log.states().get(room, seq).await?;
+        let counts = reaction_counts(&state, None);
+        let reactions = state
+            .reactions
+            .into_iter()
+            .zip(counts)
+            .map(|(stored, count)| ReactionUsers {
+                emoji: stored.emoji,
+                count: count.count,
+                names: stored.by.into_iter().map(|by| by.name).collect(),
+            })
+            .collect();
+        Ok(ReactionList { seq, reactions })
+    }
+}
