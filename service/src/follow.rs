@@ -200,10 +200,23 @@ impl RoomFollow {
     /// One batch of what JetStream holds after `last`; retries a failing
     /// store for a while instead of failing the tab.
     async fn read_missed(&mut self) -> Result<(), RoomLogError> {
-        let from = self.known[0].min(self.known[1]);
+        // A gap on one chain is read on that chain from where it broke;
+        // anything else (a join, a lag, a reconnect) lost only what came
+        // after the newest entry handed out.
+        let (chains, scope, from) = match &self.held {
+            Some(held) if held.prev_seq > self.known[held.chain] => {
+                let scope = if held.chain == 0 {
+                    Scope::Messages
+                } else {
+                    Scope::Events
+                };
+                (held.chain..=held.chain, scope, self.known[held.chain])
+            }
+            _ => (0..=1, Scope::Everything, self.last_seq()),
+        };
         match self
             .log
-            .read_after(&self.room, Scope::Everything, from, CATCH_UP_BATCH)
+            .read_after(&self.room, scope, from, CATCH_UP_BATCH)
             .await
         {
             Ok(batch) => {
@@ -219,9 +232,9 @@ impl RoomFollow {
                         LiveFrame::encode(&self.log, &self.room, entry, 0).await,
                     ));
                 }
-                // The read covered both chains up to `through`.
-                for known in &mut self.known {
-                    *known = (*known).max(batch.through);
+                // The read covered its chains up to `through`.
+                for chain in chains {
+                    self.known[chain] = self.known[chain].max(batch.through);
                 }
                 if !batch.more {
                     self.behind = false;

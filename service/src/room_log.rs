@@ -292,6 +292,8 @@ pub struct LiveEntry {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     Messages,
+    /// Only the events (edits, deletes, reactions).
+    Events,
     /// Messages and the events that change them, in one order.
     Everything,
 }
@@ -731,6 +733,7 @@ impl RoomLog {
             .map_err(unavailable("reading history"))?;
         let filter = match scope {
             Scope::Messages => room_subject(room),
+            Scope::Events => event_subject(room),
             Scope::Everything => format!("chat.*.{room}"),
         };
         let request = serde_json::json!({
