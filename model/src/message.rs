@@ -15,7 +15,7 @@ pub const DEFAULT_NAME: &str = "Anon";
 /// History shows a message's current state: its latest text (`edited_at`
 /// set once edited), a tombstone (`deleted`, empty body) once taken back,
 /// its reactions, and the message it replies to.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub seq: u64,
     pub id: String,
@@ -67,7 +67,7 @@ impl ChatMessage {
 
 /// One emoji under a message: how many reacted with it, and whether the
 /// caller did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ReactionCount {
     pub emoji: String,
     pub count: u32,
@@ -76,7 +76,7 @@ pub struct ReactionCount {
 }
 
 /// The message a reply answers, as the reply shows it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ReplyQuote {
     pub seq: u64,
     pub from: String,

@@ -1,7 +1,10 @@
-//! The message composer: display name (guests) or account, draft, send.
+//! The message composer: display name (guests) or account, draft, send;
+//! also where a reply is written, a message edited (↑ in an empty box,
+//! Enter saves, Esc cancels) and `@names` completed.
 
 use crate::components::account_bar::login_href;
-use crate::server_fns::{SendMessage, send_message};
+use crate::components::room_actions::RoomActions;
+use crate::server_fns::{SendMessage, edit_message, mention_names, send_message};
 use leptos::prelude::*;
 use model::account::Viewer;
 use model::message::{ChatMessage, DEFAULT_NAME, MAX_BODY_CHARS, MAX_NAME_CHARS};
@@ -33,6 +36,89 @@ pub fn Composer(
     // Enter while a send is in flight: the draft goes out once it is answered.
     let again = RwSignal::new(false);
     let error = RwSignal::new(form_error);
+    let actions = RoomActions::use_context();
+    let (replying, editing) = match actions {
+        Some(a) => (a.replying, a.editing),
+        None => (RwSignal::new(None), RwSignal::new(None)),
+    };
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    let focus = move || {
+        if let Some(el) = textarea.get_untracked() {
+            let _ = el.focus();
+        }
+    };
+    // Editing puts the message's text in the box.
+    Effect::new(move |_| {
+        if let Some(seq) = editing.get()
+            && let Some(actions) = actions
+        {
+            let body = actions
+                .messages
+                .with_untracked(|list| list.iter().find(|m| m.seq == seq).map(|m| m.body.clone()));
+            draft.set(body.unwrap_or_default());
+            focus();
+        }
+    });
+    Effect::new(move |_| {
+        if replying.with(Option::is_some) {
+            focus();
+        }
+    });
+    let cancel = move || {
+        if editing.get_untracked().is_some() {
+            editing.set(None);
+            draft.set(String::new());
+        }
+        replying.set(None);
+    };
+
+    // `@name` completion: names seen in the room, then registered ones.
+    let suggestions = RwSignal::new(Vec::<String>::new());
+    let suggest = move |text: &str| {
+        let Some(prefix) = trailing_mention(text) else {
+            suggestions.set(Vec::new());
+            return;
+        };
+        let mut names: Vec<String> = actions
+            .map(|a| {
+                a.messages.with_untracked(|list| {
+                    list.iter()
+                        .rev()
+                        .filter(|m| m.verified && starts_with_ignoring_case(&m.from, &prefix))
+                        .map(|m| m.from.clone())
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        names.dedup();
+        names.truncate(8);
+        suggestions.set(names);
+        leptos::task::spawn_local(async move {
+            if let Ok(registered) = mention_names(prefix.clone()).await
+                && trailing_mention(&draft.get_untracked()).as_deref() == Some(prefix.as_str())
+            {
+                suggestions.update(|names| {
+                    for name in registered {
+                        if !names.contains(&name) && names.len() < 8 {
+                            names.push(name);
+                        }
+                    }
+                });
+            }
+        });
+    };
+    let complete = move |name: String| {
+        draft.update(|text| {
+            if let Some(at) = text.rfind('@') {
+                text.truncate(at);
+                text.push('@');
+                text.push_str(&name);
+                text.push(' ');
+            }
+        });
+        suggestions.set(Vec::new());
+        focus();
+    };
 
     // The saved name is only known in the browser: read it after hydration.
     let guest = account.is_none();
@@ -53,6 +139,23 @@ pub fn Composer(
         }
         pending.set(true);
         let room = room_name.clone();
+        if let Some(seq) = editing.get_untracked() {
+            leptos::task::spawn_local(async move {
+                match edit_message(room, seq, draft.get_untracked()).await {
+                    Ok(message) => {
+                        error.set(None);
+                        if let Some(actions) = actions {
+                            actions.replace(message);
+                        }
+                        editing.set(None);
+                        draft.set(String::new());
+                    }
+                    Err(e) => error.set(Some(e.to_string())),
+                }
+                pending.set(false);
+            });
+            return;
+        }
         // One send at a time, in the order they were asked for.
         leptos::task::spawn_local(async move {
             loop {
@@ -62,9 +165,11 @@ pub fn Composer(
                     break;
                 }
                 let (message_id, from) = (id.get_untracked(), name.get_untracked());
-                match send_message(room.clone(), message_id, from, body.clone()).await {
+                let reply_to = replying.get_untracked().map(|quote| quote.seq);
+                match send_message(room.clone(), message_id, from, body.clone(), reply_to).await {
                     Ok(message) => {
                         error.set(None);
+                        replying.set(None);
                         on_sent.run(message);
                         if draft.get_untracked() == body {
                             draft.set(String::new());
@@ -87,6 +192,33 @@ pub fn Composer(
     let submit_on_enter = submit.clone();
 
     view! {
+        {move || replying.get().map(|quote| view! {
+            <div class="composer-context replying" role="status">
+                "Replying to "<strong>{quote.from}</strong>": "<span class="excerpt">{quote.excerpt}</span>
+                <button type="button" class="cancel" aria-label="Cancel reply" on:click=move |_| replying.set(None)>"×"</button>
+            </div>
+        })}
+        {move || editing.get().map(|_| view! {
+            <div class="composer-context editing" role="status">
+                "Editing message: Enter saves, Esc cancels"
+                <button type="button" class="cancel" aria-label="Cancel edit" on:click=move |_| cancel()>"×"</button>
+            </div>
+        })}
+        {move || {
+            let names = suggestions.get();
+            (!names.is_empty()).then(|| view! {
+                <ul class="mention-suggestions" role="listbox" aria-label="Mention">
+                    {names.into_iter().map(|name| {
+                        let shown = format!("@{name}");
+                        view! {
+                            <li role="option">
+                                <button type="button" on:click=move |_| complete(name.clone())>{shown}</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })
+        }}
         <form class="composer" method="post" action=SendMessage::url()
             on:submit=move |ev| {
                 ev.prevent_default();
@@ -113,14 +245,35 @@ pub fn Composer(
                 }
                 .into_any(),
             }}
-            <textarea name="body" rows="1" aria-label="Message" required
+            <textarea name="body" rows="1" aria-label="Message" required node_ref=textarea
                 placeholder=format!("Message #{room}") maxlength=MAX_BODY_CHARS.to_string()
                 prop:value=move || draft.get()
-                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    suggest(&text);
+                    draft.set(text);
+                }
                 on:keydown=move |ev| {
-                    if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                    let key = ev.key();
+                    if key == "Tab" && let Some(first) = suggestions.get_untracked().first().cloned() {
                         ev.prevent_default();
+                        complete(first);
+                    } else if key == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                        ev.prevent_default();
+                        suggestions.set(Vec::new());
                         submit_on_enter();
+                    } else if key == "Escape" {
+                        suggestions.set(Vec::new());
+                        cancel();
+                    } else if key == "ArrowUp"
+                        && draft.with_untracked(|d| d.is_empty())
+                        && editing.get_untracked().is_none()
+                        && let Some(seq) = actions.and_then(|a| a.last_mine())
+                    {
+                        ev.prevent_default();
+                        if let Some(actions) = actions {
+                            actions.edit(seq);
+                        }
                     }
                 }></textarea>
             <button type="submit" disabled=move || pending.get()>"Send"</button>
@@ -128,6 +281,23 @@ pub fn Composer(
         {move || error.get().map(|e| view! { <p class="send-error error" role="alert">{e}</p> })}
     }
     .into_any()
+}
+
+/// The name being typed after a trailing `@`, if the draft ends in one.
+fn trailing_mention(text: &str) -> Option<String> {
+    let at = text.rfind('@')?;
+    let before_ok = text[..at]
+        .chars()
+        .next_back()
+        .is_none_or(char::is_whitespace);
+    let name = &text[at + 1..];
+    (before_ok && !name.is_empty() && name.bytes().all(model::alphabet::is_plain_byte))
+        .then(|| name.to_owned())
+}
+
+fn starts_with_ignoring_case(name: &str, prefix: &str) -> bool {
+    name.get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
 }
 
 #[cfg(feature = "hydrate")]

@@ -4,3 +4,4 @@ pub mod account_bar;
 pub mod composer;
 pub mod local_time;
 pub mod message_list;
+pub mod room_actions;

@@ -3,12 +3,14 @@
 use crate::components::account_bar::{AccountControl, FlashNotice, use_viewer};
 use crate::components::composer::Composer;
 use crate::components::message_list::{MessageItem, starts_group};
+use crate::components::room_actions::RoomActions;
 use crate::pages::set_status;
 use crate::server_fns::{RoomOpening, older_messages, open_room};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use model::account::Viewer;
+use model::event::{RoomEvent, apply};
 use model::history::merge;
 use model::message::ChatMessage;
 use model::room::RoomName;
@@ -109,6 +111,9 @@ fn Conversation(
 ) -> impl IntoView {
     let me = viewer.account.clone();
     let messages = RwSignal::new(opening.page.messages);
+    // The newest sequence this tab has of the room's messages and events:
+    // where the events socket resumes.
+    let cursor = StoredValue::new(messages.with_untracked(|list| list.last().map_or(0, |m| m.seq)));
     let has_older = RwSignal::new(opening.page.has_older);
     let loading_older = RwSignal::new(false);
     let older_error = RwSignal::new(None::<String>);
@@ -163,12 +168,25 @@ fn Conversation(
         });
     };
 
+    let me_for_events = me.clone();
+    let receive_event = move |event: RoomEvent| {
+        cursor.update_value(|c| *c = (*c).max(event.seq()));
+        match event {
+            RoomEvent::Message(message) => receive(vec![message]),
+            change => messages.update(|list| {
+                apply(list, change, me_for_events.as_deref());
+            }),
+        }
+    };
+    #[cfg(not(feature = "hydrate"))]
+    let _ = receive_event;
+
     #[cfg(feature = "hydrate")]
     {
         let feed = crate::browser::live_feed::LiveFeed::start(
             room.to_string(),
-            move || messages.with_untracked(|list| list.last().map_or(0, |m| m.seq)),
-            move |message| receive(vec![message]),
+            move || cursor.get_value(),
+            receive_event,
             move |state| live.set(state),
         );
         let feed = send_wrapper::SendWrapper::new(feed);
@@ -201,6 +219,61 @@ fn Conversation(
     };
     let load_older_on_click = load_older.clone();
 
+    let highlighted = RwSignal::new(None::<u64>);
+    let action_error = RwSignal::new(None::<String>);
+    let jump_room = room.to_string();
+    let jump = Callback::new(move |seq: u64| {
+        let room = jump_room.clone();
+        leptos::task::spawn_local(async move {
+            // The original may be on an older page: load pages until it is in.
+            loop {
+                let (present, first) = messages.with_untracked(|list| {
+                    (
+                        list.binary_search_by_key(&seq, |m| m.seq).is_ok(),
+                        list.first().map(|m| m.seq),
+                    )
+                });
+                if present {
+                    break;
+                }
+                let Some(first) = first.filter(|first| *first > seq && has_older.get_untracked())
+                else {
+                    return;
+                };
+                match older_messages(room.clone(), first).await {
+                    Ok(page) => {
+                        has_older.set(page.has_older);
+                        messages.update(|list| {
+                            merge(list, page.messages);
+                        });
+                    }
+                    Err(e) => {
+                        older_error.set(Some(e.to_string()));
+                        return;
+                    }
+                }
+            }
+            highlighted.set(Some(seq));
+            #[cfg(feature = "hydrate")]
+            request_animation_frame(move || {
+                if let Some(el) = document().get_element_by_id(&format!("m-{seq}")) {
+                    el.scroll_into_view();
+                }
+            });
+        });
+    });
+    provide_context(RoomActions {
+        room: StoredValue::new(room.to_string()),
+        messages,
+        me: StoredValue::new(me.clone()),
+        replying: RwSignal::new(None),
+        editing: RwSignal::new(None),
+        picking: RwSignal::new(None),
+        highlighted,
+        jump,
+        error: action_error,
+    });
+
     let on_scroll = move |_| {
         let Some(el) = scroller.get_untracked() else {
             return;
@@ -231,7 +304,14 @@ fn Conversation(
     });
 
     let on_sent = Callback::new(move |message: ChatMessage| {
+        let seq = message.seq;
         receive(vec![message]);
+        // The live copy may have come first; it does not know it is ours.
+        messages.update(|list| {
+            if let Ok(at) = list.binary_search_by_key(&seq, |m| m.seq) {
+                list[at].mine = true;
+            }
+        });
         scroll_to_newest();
     });
 
@@ -267,7 +347,8 @@ fn Conversation(
                     <ol class="messages" aria-live="polite">
                         <For
                             each=move || grouped.get()
-                            key=|(m, first)| (m.seq, *first)
+                            // A message that changed (edit, reaction, delete) is drawn anew.
+                            key=|(m, first)| (m.clone(), *first)
                             children=move |(message, first_of_group)| {
                                 let me = me.clone();
                                 view! { <MessageItem message first_of_group me /> }
@@ -281,6 +362,11 @@ fn Conversation(
                     "New messages ↓"
                 </button>
             </Show>
+            {move || action_error.get().map(|e| view! {
+                <p class="action-error error" role="alert">{e}
+                    <button type="button" class="cancel" aria-label="Dismiss" on:click=move |_| action_error.set(None)>"×"</button>
+                </p>
+            })}
             <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer />
         </main>
     }

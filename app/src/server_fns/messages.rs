@@ -24,6 +24,9 @@ pub async fn send_message(
     id: String,
     from: String,
     body: String,
+    /// The message this one answers.
+    #[server(default)]
+    reply_to: Option<u64>,
 ) -> Result<ChatMessage, ChatError> {
     use super::ssr;
     let result: Result<ChatMessage, ChatError> = async {
@@ -35,7 +38,7 @@ pub async fn send_message(
             id: &id,
             from: &from,
             body: &body,
-            reply_to: None,
+            reply_to,
         };
         Ok(chat.send(&identity, outgoing).await?)
     }
