@@ -8,6 +8,10 @@ const MAX_EMOJI_BYTES: usize = 64;
 /// The quick-pick offered on every message; the full picker loads apart.
 pub const QUICK_REACTIONS: [&str; 6] = ["👍", "❤️", "😂", "🎉", "😮", "🙏"];
 
+/// The full picker's choices (`GET /api/emoji`), space-separated; a client
+/// fetches them when the picker first opens.
+pub const PICKER_EMOJI: &str = "😀 😃 😄 😁 😆 😅 🤣 😂 🙂 🙃 😉 😊 😇 🥰 😍 🤩 😘 😗 😚 😋 😛 😜 🤪 😝 🤑 🤗 🤭 🤫 🤔 🤐 🤨 😐 😑 😶 😏 😒 🙄 😬 😌 😔 😪 🤤 😴 😷 🤒 🤕 🤢 🤮 🥵 🥶 🥴 😵 🤯 🤠 🥳 😎 🤓 🧐 😕 😟 🙁 😮 😯 😲 😳 🥺 😦 😧 😨 😰 😥 😢 😭 😱 😖 😣 😞 😓 😩 😫 🥱 😤 😡 😠 🤬 😈 💀 💩 🤡 👻 👽 🤖 😺 🙈 🙉 🙊 💋 💯 💢 💥 💫 💦 💨 💬 💤 👋 🤚 ✋ 🖖 👌 🤌 🤏 ✌️ 🤞 🤟 🤘 🤙 👈 👉 👆 👇 ☝️ 👍 👎 ✊ 👊 👏 🙌 👐 🤲 🤝 🙏 💪 🧠 👀 ❤️ 🧡 💛 💚 💙 💜 🖤 🤍 🤎 💔 ❣️ 💕 💞 💓 💗 💖 💘 💝 🔥 ✨ ⭐ 🌟 ⚡ 🌈 ☀️ 🌙 ☁️ ❄️ 🎉 🎊 🎈 🎁 🏆 🥇 ⚽ 🏀 🎮 🎲 🎵 🎶 🎸 🍕 🍔 🍟 🌮 🍣 🍩 🍪 🎂 🍰 ☕ 🍺 🍻 🥂 🍷 🚀 ✈️ 🚗 🏠 ⏰ 📌 📎 ✏️ 📝 📚 💡 🔔 🔒 🔑 🛠️ ⚙️ 🧪 💻 📱 ✅ ❌ ❓ ❗ ⚠️ 🚫 ➕ ➖ 🫡 🫠 🐛 🦀 🐍 🐳 🐧 🦊 🐱 🐶 🌱 🌻";
+
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReactionRuleError {
     #[error("a reaction must be exactly one emoji")]
@@ -131,8 +135,8 @@ mod tests {
         ] {
             assert_eq!(checked_reaction(ok), Ok(ok), "{ok:?}");
         }
-        for quick in QUICK_REACTIONS {
-            assert!(checked_reaction(quick).is_ok(), "{quick:?}");
+        for choice in QUICK_REACTIONS.into_iter().chain(PICKER_EMOJI.split(' ')) {
+            assert!(checked_reaction(choice).is_ok(), "{choice:?}");
         }
     }
 

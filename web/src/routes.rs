@@ -39,6 +39,7 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
             put(conversation::react).delete(conversation::unreact),
         )
         .route("/api/names", get(conversation::names))
+        .route("/api/emoji", get(conversation::emoji))
         .route("/api/rooms/{room}/live", get(live::live))
         .route("/api/rooms/{room}/events", get(live::events))
         .route("/healthz", get(health::healthz))

@@ -1,10 +1,10 @@
 //! The browser side of a room's events WebSocket: connects with the last
-//! sequence the tab has, hands on messages, edits, deletes and reactions,
-//! reconnects with backoff, reports its state.
+//! sequence the tab has, hands on new messages and (as frames) the edits,
+//! deletes and reactions, reconnects with backoff, reports its state.
 
 use crate::pages::room::LiveState;
 use leptos::prelude::set_timeout;
-use model::event::RoomEvent;
+use model::message::ChatMessage;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
@@ -25,7 +25,8 @@ type Handlers = (
 struct Feed {
     room: String,
     last_seq: Box<dyn Fn() -> u64>,
-    on_event: Box<dyn Fn(RoomEvent)>,
+    on_message: Box<dyn Fn(ChatMessage)>,
+    on_change: Box<dyn Fn(String)>,
     on_state: Box<dyn Fn(LiveState)>,
     socket: RefCell<Option<WebSocket>>,
     handlers: RefCell<Option<Handlers>>,
@@ -37,13 +38,15 @@ impl LiveFeed {
     pub fn start(
         room: String,
         last_seq: impl Fn() -> u64 + 'static,
-        on_event: impl Fn(RoomEvent) + 'static,
+        on_message: impl Fn(ChatMessage) + 'static,
+        on_change: impl Fn(String) + 'static,
         on_state: impl Fn(LiveState) + 'static,
     ) -> Self {
         let feed = Rc::new(Feed {
             room,
             last_seq: Box::new(last_seq),
-            on_event: Box::new(on_event),
+            on_message: Box::new(on_message),
+            on_change: Box::new(on_change),
             on_state: Box::new(on_state),
             socket: RefCell::new(None),
             handlers: RefCell::new(None),
@@ -60,22 +63,6 @@ impl LiveFeed {
             let _ = socket.close();
         }
     }
-}
-
-/// An events frame. The server writes `"type"` first, so the kind is read
-/// from the start and the rest decoded as a plain struct: serde's tagged
-/// enum decoding would buffer every frame and weigh on the bundle.
-fn parse_frame(text: &str) -> Result<RoomEvent, serde_json::Error> {
-    let kind = text
-        .strip_prefix(r#"{"type":""#)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default();
-    Ok(match kind {
-        "edit" => RoomEvent::Edit(serde_json::from_str(text)?),
-        "delete" => RoomEvent::Delete(serde_json::from_str(text)?),
-        "reaction" => RoomEvent::Reaction(serde_json::from_str(text)?),
-        _ => RoomEvent::Message(serde_json::from_str(text)?),
-    })
 }
 
 fn live_url(room: &str, after: u64) -> Option<String> {
@@ -115,9 +102,16 @@ fn connect(feed: &Rc<Feed>) {
         Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let Some(feed) = feed.upgrade() else { return };
             if let Some(text) = ev.data().as_string() {
-                match parse_frame(&text) {
-                    Ok(event) => (feed.on_event)(event),
-                    Err(e) => leptos::logging::warn!("unreadable live frame: {e}"),
+                // The server writes `"type"` first. New messages are read
+                // here; the rarer edits, deletes and reactions by code
+                // loaded on first use.
+                if text.starts_with(r#"{"type":"message""#) {
+                    match serde_json::from_str::<ChatMessage>(&text) {
+                        Ok(message) => (feed.on_message)(message),
+                        Err(e) => leptos::logging::warn!("unreadable live frame: {e}"),
+                    }
+                } else {
+                    (feed.on_change)(text);
                 }
             }
         })

@@ -1,6 +1,9 @@
 //! Code that only runs in the browser after hydration: the room's live
 //! socket, what the tab keeps in local storage, and client-made ids.
 
+pub mod api;
+pub mod list_events;
+pub mod live_changes;
 pub mod live_feed;
 
 const NAME_KEY: &str = "chat.name";

@@ -3,8 +3,9 @@
 //! Enter saves, Esc cancels) and `@names` completed.
 
 use crate::components::account_bar::login_href;
-use crate::components::room_actions::RoomActions;
-use crate::server_fns::{SendMessage, edit_message, mention_names, send_message};
+use crate::components::room_actions::{RoomActions, registered_names, save_edit};
+use crate::server_fns::{SendMessage, send_message};
+use leptos::lazy;
 use leptos::prelude::*;
 use model::account::Viewer;
 use model::message::{ChatMessage, DEFAULT_NAME, MAX_BODY_CHARS, MAX_NAME_CHARS};
@@ -47,8 +48,10 @@ pub fn Composer(
             let _ = el.focus();
         }
     };
-    // Editing puts the message's text in the box.
+    // Editing puts the message's text in the box; a reply or an edit
+    // brings the box into focus.
     Effect::new(move |_| {
+        let replying = replying.get().is_some();
         if let Some(seq) = editing.get()
             && let Some(actions) = actions
         {
@@ -57,10 +60,7 @@ pub fn Composer(
                 .with_untracked(|list| list.iter().find(|m| m.seq == seq).map(|m| m.body.clone()));
             draft.set(body.unwrap_or_default());
             focus();
-        }
-    });
-    Effect::new(move |_| {
-        if replying.with(Option::is_some) {
+        } else if replying {
             focus();
         }
     });
@@ -94,31 +94,28 @@ pub fn Composer(
         names.truncate(8);
         suggestions.set(names);
         leptos::task::spawn_local(async move {
-            if let Ok(registered) = mention_names(prefix.clone()).await
-                && trailing_mention(&draft.get_untracked()).as_deref() == Some(prefix.as_str())
-            {
-                suggestions.update(|names| {
-                    for name in registered {
-                        if !names.contains(&name) && names.len() < 8 {
-                            names.push(name);
-                        }
-                    }
-                });
+            let registered = registered_names(prefix.clone()).await;
+            if trailing_mention(&draft.get_untracked()).as_deref() != Some(prefix.as_str()) {
+                return;
             }
+            suggestions.update(|names| {
+                for name in registered {
+                    if !names.contains(&name) && names.len() < 8 {
+                        names.push(name);
+                    }
+                }
+            });
         });
     };
     let complete = move |name: String| {
-        draft.update(|text| {
-            if let Some(at) = text.rfind('@') {
-                text.truncate(at);
-                text.push('@');
-                text.push_str(&name);
-                text.push(' ');
-            }
-        });
-        suggestions.set(Vec::new());
+        complete_mention(draft, suggestions, &name);
         focus();
     };
+    let context_shown = Memo::new(move |_| {
+        replying.with(Option::is_some)
+            || editing.with(Option::is_some)
+            || suggestions.with(|s| !s.is_empty())
+    });
 
     // The saved name is only known in the browser: read it after hydration.
     let guest = account.is_none();
@@ -139,18 +136,14 @@ pub fn Composer(
         }
         pending.set(true);
         let room = room_name.clone();
-        if let Some(seq) = editing.get_untracked() {
+        if let (Some(seq), Some(actions)) = (editing.get_untracked(), actions) {
             leptos::task::spawn_local(async move {
-                match edit_message(room, seq, draft.get_untracked()).await {
-                    Ok(message) => {
+                match save_edit(actions, seq, draft.get_untracked()).await {
+                    Ok(()) => {
                         error.set(None);
-                        if let Some(actions) = actions {
-                            actions.replace(message);
-                        }
-                        editing.set(None);
                         draft.set(String::new());
                     }
-                    Err(e) => error.set(Some(e.to_string())),
+                    Err(e) => error.set(Some(e)),
                 }
                 pending.set(false);
             });
@@ -165,7 +158,7 @@ pub fn Composer(
                     break;
                 }
                 let (message_id, from) = (id.get_untracked(), name.get_untracked());
-                let reply_to = replying.get_untracked().map(|quote| quote.seq);
+                let reply_to = replying.get_untracked();
                 match send_message(room.clone(), message_id, from, body.clone(), reply_to).await {
                     Ok(message) => {
                         error.set(None);
@@ -192,33 +185,13 @@ pub fn Composer(
     let submit_on_enter = submit.clone();
 
     view! {
-        {move || replying.get().map(|quote| view! {
-            <div class="composer-context replying" role="status">
-                "Replying to "<strong>{quote.from}</strong>": "<span class="excerpt">{quote.excerpt}</span>
-                <button type="button" class="cancel" aria-label="Cancel reply" on:click=move |_| replying.set(None)>"×"</button>
-            </div>
+        // Reply and edit bars and `@` suggestions: drawn by code loaded
+        // the first time one is needed.
+        {move || context_shown.get().then_some(()).and(actions).map(|actions| view! {
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(composer_context(actions, draft, suggestions))}
+            </Suspense>
         })}
-        {move || editing.get().map(|_| view! {
-            <div class="composer-context editing" role="status">
-                "Editing message: Enter saves, Esc cancels"
-                <button type="button" class="cancel" aria-label="Cancel edit" on:click=move |_| cancel()>"×"</button>
-            </div>
-        })}
-        {move || {
-            let names = suggestions.get();
-            (!names.is_empty()).then(|| view! {
-                <ul class="mention-suggestions" role="listbox" aria-label="Mention">
-                    {names.into_iter().map(|name| {
-                        let shown = format!("@{name}");
-                        view! {
-                            <li role="option">
-                                <button type="button" on:click=move |_| complete(name.clone())>{shown}</button>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            })
-        }}
         <form class="composer" method="post" action=SendMessage::url()
             on:submit=move |ev| {
                 ev.prevent_default();
@@ -279,6 +252,65 @@ pub fn Composer(
             <button type="submit" disabled=move || pending.get()>"Send"</button>
         </form>
         {move || error.get().map(|e| view! { <p class="send-error error" role="alert">{e}</p> })}
+    }
+    .into_any()
+}
+
+/// Puts `@name ` in place of the `@…` being typed.
+fn complete_mention(draft: RwSignal<String>, suggestions: RwSignal<Vec<String>>, name: &str) {
+    draft.update(|text| {
+        if let Some(at) = text.rfind('@') {
+            text.truncate(at);
+            text.push('@');
+            text.push_str(name);
+            text.push(' ');
+        }
+    });
+    suggestions.set(Vec::new());
+}
+
+/// What the composer is doing besides writing a new message: replying,
+/// editing, completing a name.
+#[lazy]
+fn composer_context(
+    actions: RoomActions,
+    draft: RwSignal<String>,
+    suggestions: RwSignal<Vec<String>>,
+) -> AnyView {
+    let (replying, editing) = (actions.replying, actions.editing);
+    view! {
+        {move || replying.get().and_then(|seq| actions.quote_of(seq)).map(|(from, excerpt)| view! {
+            <div class="composer-context replying" role="status">
+                "Replying to "<strong>{from}</strong>": "<span class="excerpt">{excerpt}</span>
+                <button type="button" class="cancel" aria-label="Cancel reply" on:click=move |_| replying.set(None)>"×"</button>
+            </div>
+        })}
+        {move || editing.get().map(|_| view! {
+            <div class="composer-context editing" role="status">
+                "Editing message: Enter saves, Esc cancels"
+                <button type="button" class="cancel" aria-label="Cancel edit"
+                    on:click=move |_| {
+                        editing.set(None);
+                        draft.set(String::new());
+                    }>"×"</button>
+            </div>
+        })}
+        {move || {
+            let names = suggestions.get();
+            (!names.is_empty()).then(|| view! {
+                <ul class="mention-suggestions" role="listbox" aria-label="Mention">
+                    {names.into_iter().map(|name| {
+                        let shown = format!("@{name}");
+                        view! {
+                            <li role="option">
+                                <button type="button"
+                                    on:click=move |_| complete_mention(draft, suggestions, &name)>{shown}</button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })
+        }}
     }
     .into_any()
 }

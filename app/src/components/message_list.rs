@@ -2,7 +2,7 @@
 
 use crate::components::local_time::LocalTime;
 use crate::components::room_actions::RoomActions;
-use crate::server_fns::{emoji_choices, who_reacted};
+use leptos::lazy;
 use leptos::prelude::*;
 use model::look::name_hue;
 use model::message::ChatMessage;
@@ -50,7 +50,6 @@ pub fn MessageItem(
     let mentioned = me.is_some_and(|me| message.mentions_account(&me));
     let mine = actions.is_some_and(|a| a.is_mine(&message));
     let seq = message.seq;
-    let highlighted = move || actions.is_some_and(|a| a.highlighted.get() == Some(seq));
     let quote = message.reply_to.clone().map(|quote| {
         let text = match quote.gone.as_deref() {
             Some("deleted") => "Original message was deleted".to_owned(),
@@ -59,53 +58,21 @@ pub fn MessageItem(
         };
         let target = quote.seq;
         view! {
-            <a class="reply-quote" href=format!("#m-{target}") data-target=target.to_string()
-                on:click=move |ev| {
-                    if let Some(actions) = actions {
-                        ev.prevent_default();
-                        actions.jump.run(target);
-                    }
-                }>
+            <a class="reply-quote" href=format!("#m-{target}") data-target=target.to_string()>
                 <span class="quoted-from">{quote.from}</span>" "
                 <span class="excerpt" class:gone=quote.gone.is_some()>{text}</span>
             </a>
         }
     });
-    let names = RwSignal::new(None::<Vec<(String, String)>>);
-    let load_names = move || {
-        let Some(actions) = actions else { return };
-        if names.get_untracked().is_some() {
-            return;
-        }
-        names.set(Some(Vec::new()));
-        leptos::task::spawn_local(async move {
-            if let Ok(list) = who_reacted(actions.room.get_value(), seq).await {
-                names.set(Some(
-                    list.reactions
-                        .into_iter()
-                        .map(|r| (r.emoji, r.names.join(", ")))
-                        .collect(),
-                ));
-            }
-        });
-    };
     let reactions = (!message.reactions.is_empty()).then(|| {
         view! {
-            <ul class="reactions" on:mouseenter=move |_| load_names() on:focusin=move |_| load_names()>
+            <ul class="reactions">
                 {message.reactions.iter().map(|r| {
-                    let (emoji, me) = (r.emoji.clone(), r.me);
                     let label = format!("{} {}", r.emoji, r.count);
-                    let who = {
-                        let emoji = emoji.clone();
-                        move || names.with(|n| n.as_ref().and_then(|n| {
-                            n.iter().find(|(e, _)| *e == emoji).map(|(_, who)| who.clone())
-                        }))
-                    };
                     view! {
                         <li>
-                            <button type="button" class="reaction" class:me=me data-emoji=emoji.clone()
-                                aria-pressed=me.to_string() aria-label=label title=who
-                                on:click=move |_| if let Some(a) = actions { a.react(seq, emoji.clone(), !me) }>
+                            <button type="button" class="reaction" class:me=r.me data-emoji=r.emoji.clone()
+                                aria-pressed=r.me.to_string() aria-label=label>
                                 {r.emoji.clone()}" "<span class="count">{r.count}</span>
                             </button>
                         </li>
@@ -116,33 +83,20 @@ pub fn MessageItem(
     });
     let edited = message.edited_at.is_some();
     let deleted = message.deleted;
-    let toolbar = (!deleted && actions.is_some()).then(|| {
-        let actions = actions.expect("checked");
-        let reacted: Vec<String> = message
-            .reactions
-            .iter()
-            .filter(|r| r.me)
-            .map(|r| r.emoji.clone())
-            .collect();
-        let for_reply = message.clone();
-        view! {
-            <div class="actions" role="toolbar" aria-label="Message actions">
-                {QUICK_REACTIONS.iter().map(|emoji| {
-                    let on = !reacted.iter().any(|r| r == emoji);
-                    view! {
-                        <button type="button" class="quick-react" aria-label=format!("React with {emoji}")
-                            on:click=move |_| actions.react(seq, (*emoji).to_owned(), on)>{*emoji}</button>
-                    }
-                }).collect_view()}
-                <button type="button" class="more-emoji" aria-label="More emoji"
-                    on:click=move |_| actions.picking.update(|p| *p = if *p == Some(seq) { None } else { Some(seq) })>"＋"</button>
-                <button type="button" class="reply" on:click=move |_| actions.reply_to(&for_reply)>"Reply"</button>
-                {mine.then(|| view! {
-                    <button type="button" class="edit" on:click=move |_| actions.edit(seq)>"Edit"</button>
-                    <button type="button" class="delete" on:click=move |_| actions.delete(seq)>"Delete"</button>
-                })}
-            </div>
-            {move || (actions.picking.get() == Some(seq)).then(|| view! { <EmojiPicker seq /> })}
+    // The actions are drawn for the message in use (hovered, focused,
+    // tapped) only, from code loaded on first use: they weigh on no page's
+    // first load, and the server renders none. Clicks on reactions and
+    // quotes, and which message is in use, are handled once for the whole
+    // list (`browser::list_events`).
+    let toolbar = (!deleted).then_some(()).and(actions).map(|actions| {
+        move || {
+            (actions.active.get() == Some(seq)).then(|| {
+                view! {
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(message_toolbar(actions, seq))}
+                    </Suspense>
+                }
+            })
         }
     });
     // An account's chosen colour, else a colour derived from the name.
@@ -152,60 +106,102 @@ pub fn MessageItem(
     };
     let (verified, emoji) = (message.verified, message.emoji.clone());
     view! {
-        <li class=class id=format!("m-{}", message.seq) data-seq=message.seq.to_string() style=style
-            tabindex="0" class:mentioned=mentioned class:deleted=deleted class:mine=mine
-            class:highlighted=highlighted>
-            {first_of_group.then(|| view! {
-                <div class="meta">
-                    <span class="from" class:verified=verified>
-                        {emoji.map(|e| view! { <span class="emoji">{e}" "</span> })}
-                        {message.from.clone()}
-                    </span>
-                    {verified.then(|| view! {
-                        <span class="badge" title="Registered account">"✓"</span>
-                    })}
-                    <LocalTime ts=message.ts.clone() />
-                </div>
-            })}
-            {quote}
-            // Text nodes only: a body is never parsed as HTML.
-            {if deleted {
-                view! { <p class="body tombstone">"message deleted"</p> }.into_any()
-            } else {
+            <li class=class id=format!("m-{}", message.seq) data-seq=message.seq.to_string() style=style
+                tabindex="0" class:mentioned=mentioned class:deleted=deleted class:mine=mine
+    >
+                {first_of_group.then(|| view! {
+                    <div class="meta">
+                        <span class="from" class:verified=verified>
+                            {emoji.map(|e| view! { <span class="emoji">{e}" "</span> })}
+                            {message.from.clone()}
+                        </span>
+                        {verified.then(|| view! {
+                            <span class="badge" title="Registered account">"✓"</span>
+                        })}
+                        <LocalTime ts=message.ts.clone() />
+                    </div>
+                })}
+                {quote}
+                // Text nodes only: a body is never parsed as HTML.
+                {if deleted {
+                    view! { <p class="body tombstone">"message deleted"</p> }.into_any()
+                } else {
+                    view! {
+                        <p class="body">{message.body}
+                            {edited.then(|| view! { " "<span class="edited" title="edited">"(edited)"</span> })}
+                        </p>
+                    }.into_any()
+                }}
+                {reactions}
+                {toolbar}
+            </li>
+        }
+}
+
+/// A message's actions: quick reactions, the emoji picker, reply, and
+/// for the author edit and delete. Loaded apart from the first load.
+#[lazy]
+fn message_toolbar(actions: RoomActions, seq: u64) -> AnyView {
+    let Some((mine, reacted)) = actions.messages.with_untracked(|list| {
+        let at = list.binary_search_by_key(&seq, |m| m.seq).ok()?;
+        let message = &list[at];
+        let reacted: Vec<String> = message
+            .reactions
+            .iter()
+            .filter(|r| r.me)
+            .map(|r| r.emoji.clone())
+            .collect();
+        Some((actions.is_mine(message), reacted))
+    }) else {
+        return ().into_any();
+    };
+    view! {
+        <div class="actions" role="toolbar" aria-label="Message actions">
+            {QUICK_REACTIONS.iter().map(|emoji| {
+                let on = !reacted.iter().any(|r| r == emoji);
                 view! {
-                    <p class="body">{message.body}
-                        {edited.then(|| view! { " "<span class="edited" title="edited">"(edited)"</span> })}
-                    </p>
-                }.into_any()
-            }}
-            {reactions}
-            {toolbar}
-        </li>
+                    <button type="button" class="quick-react" aria-label=format!("React with {emoji}")
+                        on:click=move |_| actions.react(seq, (*emoji).to_owned(), on)>{*emoji}</button>
+                }
+            }).collect_view()}
+            <button type="button" class="more-emoji" aria-label="More emoji"
+                on:click=move |_| actions.picking.update(|p| *p = if *p == Some(seq) { None } else { Some(seq) })>"＋"</button>
+            <button type="button" class="reply" on:click=move |_| actions.reply_to(seq)>"Reply"</button>
+            {mine.then(|| view! {
+                <button type="button" class="edit" on:click=move |_| actions.edit(seq)>"Edit"</button>
+                <button type="button" class="delete" on:click=move |_| actions.delete(seq)>"Delete"</button>
+            })}
+        </div>
+        {move || (actions.picking.get() == Some(seq)).then(|| view! { <EmojiPicker actions seq /> })}
     }
+    .into_any()
 }
 
 /// Every emoji to react with; its list is loaded when first opened.
 #[component]
-fn EmojiPicker(seq: u64) -> impl IntoView {
-    let actions = RoomActions::use_context();
-    let choices = Resource::new(|| (), |_| emoji_choices());
+fn EmojiPicker(actions: RoomActions, seq: u64) -> impl IntoView {
+    let choices = RwSignal::new(Vec::<String>::new());
+    leptos::task::spawn_local(async move {
+        choices.set(crate::components::room_actions::emoji_choices().await);
+    });
     view! {
         <div class="emoji-picker" role="dialog" aria-label="Pick an emoji">
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    let list = choices.await.unwrap_or_default();
-                    list.into_iter().map(|emoji| {
-                        let label = format!("Pick {emoji}");
-                        let shown = emoji.clone();
-                        view! {
-                            <button type="button" aria-label=label
-                                on:click=move |_| if let Some(a) = actions { a.react(seq, emoji.clone(), true) }>
-                                {shown}
-                            </button>
-                        }
-                    }).collect_view()
-                })}
-            </Suspense>
+            {move || {
+                let list = choices.get();
+                if list.is_empty() {
+                    return view! { <p class="muted">"Loading…"</p> }.into_any();
+                }
+                list.into_iter().map(|emoji| {
+                    let label = format!("Pick {emoji}");
+                    let shown = emoji.clone();
+                    view! {
+                        <button type="button" aria-label=label
+                            on:click=move |_| actions.react(seq, emoji.clone(), true)>
+                            {shown}
+                        </button>
+                    }
+                }).collect_view().into_any()
+            }}
         </div>
     }
 }

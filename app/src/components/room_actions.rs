@@ -2,27 +2,61 @@
 //! delete, jump to a quoted one), shared by the message list and the
 //! composer through the context.
 
-use crate::server_fns::{delete_message, toggle_reaction};
+use leptos::lazy;
 use leptos::prelude::*;
 use model::event::tombstone;
-use model::message::{ChatMessage, ReplyQuote, excerpt};
+use model::message::{ChatMessage, excerpt};
 
+#[cfg(feature = "hydrate")]
+use crate::browser::api;
+
+/// The server renders the actions but never runs them.
+#[cfg(not(feature = "hydrate"))]
+mod api {
+    use model::api::ReactionList;
+    use model::message::ChatMessage;
+
+    const BROWSER_ONLY: &str = "only the browser calls the API";
+
+    pub async fn edit(_: &str, _: u64, _: String) -> Result<ChatMessage, String> {
+        Err(BROWSER_ONLY.into())
+    }
+    pub async fn delete(_: &str, _: u64) -> Result<(), String> {
+        Err(BROWSER_ONLY.into())
+    }
+    pub async fn react(_: &str, _: u64, _: &str, _: bool) -> Result<ChatMessage, String> {
+        Err(BROWSER_ONLY.into())
+    }
+    pub async fn who_reacted(_: &str, _: u64) -> Result<ReactionList, String> {
+        Err(BROWSER_ONLY.into())
+    }
+    pub async fn names(_: &str) -> Result<Vec<String>, String> {
+        Err(BROWSER_ONLY.into())
+    }
+    pub async fn emoji_choices() -> Result<Vec<String>, String> {
+        Err(BROWSER_ONLY.into())
+    }
+}
+
+// Signals of few distinct types on purpose: each new type monomorphises
+// the reactive system once more in the WASM bundle.
 #[derive(Clone, Copy)]
 pub struct RoomActions {
-    pub room: StoredValue<String>,
+    pub room: RwSignal<String>,
     pub messages: RwSignal<Vec<ChatMessage>>,
+    /// Whether the room holds messages older than the list's first.
+    pub has_older: RwSignal<bool>,
     /// The viewer's account name, if logged in.
-    pub me: StoredValue<Option<String>>,
+    pub me: RwSignal<Option<String>>,
     /// The message the composer answers.
-    pub replying: RwSignal<Option<ReplyQuote>>,
+    pub replying: RwSignal<Option<u64>>,
     /// The message the composer edits.
     pub editing: RwSignal<Option<u64>>,
     /// The message whose full emoji picker is open.
     pub picking: RwSignal<Option<u64>>,
-    /// The message just jumped to, shown highlighted.
-    pub highlighted: RwSignal<Option<u64>>,
-    /// Scrolls to a message, loading older pages until it is there.
-    pub jump: Callback<u64>,
+    /// The message in use (hovered, focused, tapped): its actions show.
+    pub active: RwSignal<Option<u64>>,
+    /// What failed, for a person to read.
     pub error: RwSignal<Option<String>>,
 }
 
@@ -37,7 +71,7 @@ impl RoomActions {
             || (message.verified
                 && self
                     .me
-                    .with_value(|me| me.as_deref() == Some(&message.from)))
+                    .with_untracked(|me| me.as_deref() == Some(&message.from)))
     }
 
     /// Puts the server's current copy of a message in the list.
@@ -52,38 +86,30 @@ impl RoomActions {
     }
 
     pub fn react(&self, seq: u64, emoji: String, on: bool) {
-        let this = *self;
-        this.picking.set(None);
-        leptos::task::spawn_local(async move {
-            match toggle_reaction(this.room.get_value(), seq, emoji, on).await {
-                Ok(message) => this.replace(message),
-                Err(e) => this.error.set(Some(e.to_string())),
-            }
-        });
+        self.picking.set(None);
+        leptos::task::spawn_local(react_now(*self, seq, emoji, on));
     }
 
     pub fn delete(&self, seq: u64) {
-        let this = *self;
-        leptos::task::spawn_local(async move {
-            match delete_message(this.room.get_value(), seq).await {
-                Ok(()) => this.messages.update(|list| {
-                    if let Ok(at) = list.binary_search_by_key(&seq, |m| m.seq) {
-                        tombstone(&mut list[at]);
-                    }
-                }),
-                Err(e) => this.error.set(Some(e.to_string())),
-            }
-        });
+        leptos::task::spawn_local(delete_now(*self, seq));
     }
 
-    pub fn reply_to(&self, message: &ChatMessage) {
+    pub fn reply_to(&self, seq: u64) {
         self.editing.set(None);
-        self.replying.set(Some(ReplyQuote {
-            seq: message.seq,
-            from: message.from.clone(),
-            excerpt: excerpt(&message.body),
-            gone: None,
-        }));
+        self.replying.set(Some(seq));
+    }
+
+    /// Who and what the composer's reply quotes: `(from, excerpt)`.
+    pub fn quote_of(&self, seq: u64) -> Option<(String, String)> {
+        self.messages.with(|list| {
+            let at = list.binary_search_by_key(&seq, |m| m.seq).ok()?;
+            Some((list[at].from.clone(), excerpt(&list[at].body)))
+        })
+    }
+
+    /// Scrolls to message `seq`, loading older pages until it is there.
+    pub fn jump(&self, seq: u64) {
+        leptos::task::spawn_local(jump_now(*self, seq));
     }
 
     pub fn edit(&self, seq: u64) {
@@ -101,4 +127,94 @@ impl RoomActions {
                 .map(|m| m.seq)
         })
     }
+}
+
+// What the actions do, each loaded on first use (`#[lazy]`, split out of
+// the first load by `cargo leptos build --split`): the API calls and their
+// answers' decoding weigh on no page's first load.
+
+#[lazy]
+async fn react_now(this: RoomActions, seq: u64, emoji: String, on: bool) {
+    match api::react(&this.room.get_untracked(), seq, &emoji, on).await {
+        Ok(message) => this.replace(message),
+        Err(e) => this.error.set(Some(e)),
+    }
+}
+
+#[lazy]
+async fn delete_now(this: RoomActions, seq: u64) {
+    match api::delete(&this.room.get_untracked(), seq).await {
+        Ok(()) => this.messages.update(|list| {
+            if let Ok(at) = list.binary_search_by_key(&seq, |m| m.seq) {
+                tombstone(&mut list[at]);
+            }
+        }),
+        Err(e) => this.error.set(Some(e)),
+    }
+}
+
+/// Saves `body` as message `seq`'s text.
+#[lazy]
+pub async fn save_edit(this: RoomActions, seq: u64, body: String) -> Result<(), String> {
+    let message = api::edit(&this.room.get_untracked(), seq, body).await?;
+    this.replace(message);
+    this.editing.set(None);
+    Ok(())
+}
+
+/// Who reacted with what to message `seq`, one line per emoji.
+#[lazy]
+pub async fn reactors(room: String, seq: u64) -> Option<String> {
+    let who = api::who_reacted(&room, seq).await.ok()?;
+    let lines: Vec<String> = who
+        .reactions
+        .into_iter()
+        .map(|r| format!("{} {}", r.emoji, r.names.join(", ")))
+        .collect();
+    Some(lines.join("\n"))
+}
+
+/// Registered names starting with `prefix`.
+#[lazy]
+pub async fn registered_names(prefix: String) -> Vec<String> {
+    api::names(&prefix).await.unwrap_or_default()
+}
+
+/// The emoji picker's choices.
+#[lazy]
+pub async fn emoji_choices() -> Vec<String> {
+    api::emoji_choices().await.unwrap_or_default()
+}
+
+#[lazy]
+async fn jump_now(this: RoomActions, seq: u64) {
+    loop {
+        let (present, first) = this.messages.with_untracked(|list| {
+            (
+                list.binary_search_by_key(&seq, |m| m.seq).is_ok(),
+                list.first().map(|m| m.seq),
+            )
+        });
+        if present {
+            break;
+        }
+        let Some(first) = first.filter(|first| *first > seq && this.has_older.get_untracked())
+        else {
+            return;
+        };
+        match crate::server_fns::older_messages(this.room.get_untracked(), first).await {
+            Ok(page) => {
+                this.has_older.set(page.has_older);
+                this.messages.update(|list| {
+                    model::history::merge(list, page.messages);
+                });
+            }
+            Err(e) => {
+                this.error.set(Some(e.to_string()));
+                return;
+            }
+        }
+    }
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || crate::browser::list_events::show(seq));
 }

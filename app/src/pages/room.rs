@@ -1,16 +1,24 @@
 //! `/r/{room}`: a room's history, its live feed and the composer.
 
+#[cfg(feature = "hydrate")]
+use crate::browser::list_events;
 use crate::components::account_bar::{AccountControl, FlashNotice, use_viewer};
 use crate::components::composer::Composer;
 use crate::components::message_list::{MessageItem, starts_group};
 use crate::components::room_actions::RoomActions;
+/// The server renders the list; only the browser handles its events.
+#[cfg(not(feature = "hydrate"))]
+mod list_events {
+    use crate::components::room_actions::RoomActions;
+    pub fn click(_: RoomActions, _: &leptos::ev::MouseEvent) {}
+    pub fn enter<E>(_: RoomActions, _: &E) {}
+}
 use crate::pages::set_status;
 use crate::server_fns::{RoomOpening, older_messages, open_room};
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use model::account::Viewer;
-use model::event::{RoomEvent, apply};
 use model::history::merge;
 use model::message::ChatMessage;
 use model::room::RoomName;
@@ -111,9 +119,6 @@ fn Conversation(
 ) -> impl IntoView {
     let me = viewer.account.clone();
     let messages = RwSignal::new(opening.page.messages);
-    // The newest sequence this tab has of the room's messages and events:
-    // where the events socket resumes.
-    let cursor = StoredValue::new(messages.with_untracked(|list| list.last().map_or(0, |m| m.seq)));
     let has_older = RwSignal::new(opening.page.has_older);
     let loading_older = RwSignal::new(false);
     let older_error = RwSignal::new(None::<String>);
@@ -168,25 +173,32 @@ fn Conversation(
         });
     };
 
-    let me_for_events = me.clone();
-    let receive_event = move |event: RoomEvent| {
-        cursor.update_value(|c| *c = (*c).max(event.seq()));
-        match event {
-            RoomEvent::Message(message) => receive(vec![message]),
-            change => messages.update(|list| {
-                apply(list, change, me_for_events.as_deref());
-            }),
-        }
-    };
-    #[cfg(not(feature = "hydrate"))]
-    let _ = receive_event;
-
     #[cfg(feature = "hydrate")]
     {
+        // The newest sequence this tab has of the room's messages and events:
+        // where the events socket resumes.
+        let cursor = std::rc::Rc::new(std::cell::Cell::new(
+            messages.with_untracked(|list| list.last().map_or(0, |m| m.seq)),
+        ));
+        let (resume_from, new_seq, changed_seq) = (cursor.clone(), cursor.clone(), cursor.clone());
+        let me = me.clone();
         let feed = crate::browser::live_feed::LiveFeed::start(
             room.to_string(),
-            move || cursor.get_value(),
-            receive_event,
+            move || resume_from.get(),
+            move |message| {
+                new_seq.set(new_seq.get().max(message.seq));
+                receive(vec![message]);
+            },
+            move |frame| {
+                let (cursor, me) = (changed_seq.clone(), me.clone());
+                leptos::task::spawn_local(async move {
+                    let applied =
+                        crate::browser::live_changes::apply_change(messages, me, frame).await;
+                    if let Some(seq) = applied {
+                        cursor.set(cursor.get().max(seq));
+                    }
+                });
+            },
             move |state| live.set(state),
         );
         let feed = send_wrapper::SendWrapper::new(feed);
@@ -219,60 +231,19 @@ fn Conversation(
     };
     let load_older_on_click = load_older.clone();
 
-    let highlighted = RwSignal::new(None::<u64>);
     let action_error = RwSignal::new(None::<String>);
-    let jump_room = room.to_string();
-    let jump = Callback::new(move |seq: u64| {
-        let room = jump_room.clone();
-        leptos::task::spawn_local(async move {
-            // The original may be on an older page: load pages until it is in.
-            loop {
-                let (present, first) = messages.with_untracked(|list| {
-                    (
-                        list.binary_search_by_key(&seq, |m| m.seq).is_ok(),
-                        list.first().map(|m| m.seq),
-                    )
-                });
-                if present {
-                    break;
-                }
-                let Some(first) = first.filter(|first| *first > seq && has_older.get_untracked())
-                else {
-                    return;
-                };
-                match older_messages(room.clone(), first).await {
-                    Ok(page) => {
-                        has_older.set(page.has_older);
-                        messages.update(|list| {
-                            merge(list, page.messages);
-                        });
-                    }
-                    Err(e) => {
-                        older_error.set(Some(e.to_string()));
-                        return;
-                    }
-                }
-            }
-            highlighted.set(Some(seq));
-            #[cfg(feature = "hydrate")]
-            request_animation_frame(move || {
-                if let Some(el) = document().get_element_by_id(&format!("m-{seq}")) {
-                    el.scroll_into_view();
-                }
-            });
-        });
-    });
-    provide_context(RoomActions {
-        room: StoredValue::new(room.to_string()),
+    let actions = RoomActions {
+        room: RwSignal::new(room.to_string()),
         messages,
-        me: StoredValue::new(me.clone()),
+        has_older,
+        me: RwSignal::new(me.clone()),
         replying: RwSignal::new(None),
         editing: RwSignal::new(None),
         picking: RwSignal::new(None),
-        highlighted,
-        jump,
+        active: RwSignal::new(None),
         error: action_error,
-    });
+    };
+    provide_context(actions);
 
     let on_scroll = move |_| {
         let Some(el) = scroller.get_untracked() else {
@@ -344,7 +315,10 @@ fn Conversation(
                         </Show>
                         {move || older_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                     </div>
-                    <ol class="messages" aria-live="polite">
+                    <ol class="messages" aria-live="polite"
+                        on:click=move |ev| list_events::click(actions, &ev)
+                        on:mouseover=move |ev| list_events::enter(actions, &ev)
+                        on:focusin=move |ev| list_events::enter(actions, &ev)>
                         <For
                             each=move || grouped.get()
                             // A message that changed (edit, reaction, delete) is drawn anew.

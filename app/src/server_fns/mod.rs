@@ -1,14 +1,10 @@
 //! Server functions the pages call. Each is thin: it asks the service and
 //! maps its error; the rules live in the service.
 
-mod conversation;
 mod messages;
 mod rooms;
 mod viewer;
 
-pub use conversation::{
-    delete_message, edit_message, emoji_choices, mention_names, toggle_reaction, who_reacted,
-};
 pub use messages::{
     OlderMessages, OpenRoom, RoomOpening, SendMessage, older_messages, open_room, send_message,
 };

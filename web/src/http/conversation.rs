@@ -171,3 +171,8 @@ pub async fn names(
     let Query(query) = query.map_err(bad_query)?;
     Ok(Json(state.chat.names_starting(&query.prefix)))
 }
+
+/// `GET /api/emoji`: the full emoji picker's choices.
+pub async fn emoji() -> Json<Vec<&'static str>> {
+    Json(model::reaction::PICKER_EMOJI.split(' ').collect())
+}

@@ -30,6 +30,10 @@ fn from_cookie(headers: &HeaderMap) -> Option<String> {
         })
 }
 
+fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
 pub async fn attach(mut request: Request, next: Next) -> Response {
     let headers = request.headers();
     if headers.contains_key(HEADER) {
@@ -38,9 +42,14 @@ pub async fn attach(mut request: Request, next: Next) -> Response {
     let mut new_key = None;
     let key = match from_cookie(headers) {
         Some(key) => Some(key),
-        // Only the pages' own calls get one made: an API client without a
-        // key would otherwise be a new person on every request.
-        None if request.method() == Method::POST && request.uri().path().starts_with("/fn/") => {
+        // Only the pages' own writes get one made (their server functions,
+        // and their API calls, which a browser sends with `Origin`): an API
+        // client without a key would otherwise be a new person on every
+        // request.
+        None if is_write(request.method())
+            && (request.uri().path().starts_with("/fn/")
+                || headers.contains_key(header::ORIGIN)) =>
+        {
             let key = uuid::Uuid::new_v4().simple().to_string();
             new_key = Some(key.clone());
             Some(key)
