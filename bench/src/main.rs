@@ -60,9 +60,25 @@ struct Args {
     /// the load generator does not compete with the server.
     #[arg(long)]
     server_cpus: Option<String>,
+    /// Which socket the subscribers read: `/live` (message objects) or
+    /// `/events` (typed frames, as the web page does; reactions and edits
+    /// flow through it too).
+    #[arg(long, value_enum, default_value = "live")]
+    socket: Socket,
+    /// After every N-th message a sender also toggles a reaction on its
+    /// previous message (N=9: a tenth of the requests are reactions); 0:
+    /// none. Chat only.
+    #[arg(long, default_value_t = 0)]
+    reaction_every: usize,
     /// Extra environment for the chat server, e.g. CHAT_MAX_MSGS_PER_ROOM=1000.
     #[arg(long = "server-env", value_parser = parse_env)]
     server_env: Vec<(String, String)>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+enum Socket {
+    Live,
+    Events,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
@@ -277,7 +293,17 @@ async fn run(target: &Target, args: &Args) -> Value {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let rss_idle = rss_kib(target.pid());
 
-    let url = format!("ws://{}/api/rooms/{ROOM}/live", target.base);
+    let socket = match (args.socket, target.name) {
+        (Socket::Events, "chat") => "events",
+        _ => "live",
+    };
+    let url = format!("ws://{}/api/rooms/{ROOM}/{socket}", target.base);
+    let reaction_every = if target.name == "chat" {
+        args.reaction_every
+    } else {
+        0
+    };
+    let reactions = Arc::new(AtomicUsize::new(0));
     let connect_started = Instant::now();
     let subscribers: Vec<_> = futures::stream::iter(0..args.subscribers)
         .map(|_| {
@@ -313,12 +339,13 @@ async fn run(target: &Target, args: &Args) -> Value {
     let send_started = Instant::now();
     let mut senders = Vec::new();
     for s in 0..args.senders {
-        let (http, clock, body, acked, ack_latencies) = (
+        let (http, clock, body, acked, ack_latencies, reactions) = (
             http.clone(),
             Arc::clone(&clock),
             body.clone(),
             Arc::clone(&acked),
             Arc::clone(&ack_latencies),
+            Arc::clone(&reactions),
         );
         let (base, path, rate, per_sender, senders_n) = (
             target.base.clone(),
@@ -337,9 +364,34 @@ async fn run(target: &Target, args: &Args) -> Value {
                 t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 t
             });
+            let guest_key = format!("bench-sender-key-{s:08}");
+            let mut last_seq = None::<u64>;
             for k in 0..per_sender {
                 if let Some(t) = tick.as_mut() {
                     t.tick().await;
+                }
+                if reaction_every > 0
+                    && k > 0
+                    && k % reaction_every == 0
+                    && let Some(seq) = last_seq
+                {
+                    // 👍 on the previous message, on and off in turn.
+                    let url = format!(
+                        "http://{base}/api/rooms/{ROOM}/messages/{seq}/reactions/%F0%9F%91%8D"
+                    );
+                    let request = if (k / reaction_every) % 2 == 1 {
+                        http.put(url)
+                    } else {
+                        http.delete(url)
+                    };
+                    if let Ok(r) = request.header("x-chat-guest-key", &guest_key).send().await
+                        && r.status().is_success()
+                    {
+                        reactions.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if let Some(t) = tick.as_mut() {
+                        t.tick().await;
+                    }
                 }
                 let index = k * senders_n + s;
                 let id = format!("m{index}");
@@ -359,11 +411,12 @@ async fn run(target: &Target, args: &Args) -> Value {
                 if let Ok(r) = request.send().await
                     && r.status().is_success()
                 {
+                    let elapsed = started.elapsed().as_micros() as u32;
                     acked.fetch_add(1, Ordering::Relaxed);
-                    ack_latencies
-                        .lock()
-                        .unwrap()
-                        .push(started.elapsed().as_micros() as u32);
+                    ack_latencies.lock().unwrap().push(elapsed);
+                    if reaction_every > 0 {
+                        last_seq = r.json::<Value>().await.ok().and_then(|m| m["seq"].as_u64());
+                    }
                 }
             }
         }));
@@ -425,6 +478,8 @@ async fn run(target: &Target, args: &Args) -> Value {
         "senders": args.senders,
         "messages": total,
         "rate_per_sender": args.rate,
+        "socket": socket,
+        "reactions_acked": reactions.load(Ordering::Relaxed),
         "path": if target.name == "baseline" { "api" } else { match args.path { SendPath::Api => "api", SendPath::Page => "page" } },
         "acked": acked,
         "send_seconds": send_seconds,
