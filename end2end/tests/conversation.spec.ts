@@ -47,6 +47,9 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 
     await expect(onA.locator('.reaction.me')).toHaveText('👍 1');
     await expect(onB.locator('.reaction')).toHaveText('👍 1');
     await expect(onB.locator('.reaction.me')).toHaveCount(0);
+    // Who reacted: on hover, and under the list on a long press.
+    await onB.locator('.reactions').dispatchEvent('contextmenu');
+    await expect(onB.locator('.reactions.show-who')).toHaveAttribute('title', '👍 ada');
 
     // A edits its last message with ↑ and Enter; B sees the text and the mark.
     const box = ada.page.locator('.composer textarea');

@@ -502,3 +502,49 @@ async fn retention_counts_messages_not_reactions() {
     assert!(page[0].get("reactions").is_none());
     assert_eq!(page[4]["reactions"][0]["count"], 1);
 }
+
+#[tokio::test]
+async fn the_server_rendered_room_shows_each_messages_state_without_javascript() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let (ada, bo) = (member(&server, "ada").await, member(&server, "bo").await);
+    let gone = seq(&post(&ada, "r", "s1", "soon gone", json!({})).await);
+    let kept = seq(&post(&ada, "r", "s2", "first draft", json!({})).await);
+    post(
+        &bo,
+        "r",
+        "s3",
+        "replying to it",
+        json!({ "reply_to": gone }),
+    )
+    .await;
+    post(&bo, "r", "s4", "hey @ada", json!({})).await;
+    edit(&ada, "r", kept, "final text", None).await;
+    react(&bo, "r", kept, "🎉", true).await;
+    let path = format!("/api/rooms/r/messages/{gone}");
+    assert_eq!(
+        call(&ada, reqwest::Method::DELETE, &path, None, None)
+            .await
+            .0,
+        204
+    );
+
+    let (status, html) = ada.page("/r/r").await;
+    assert_eq!(status, 200);
+    for shown in [
+        "message deleted",
+        "final text",
+        "(edited)",
+        "🎉",
+        "Original message was deleted",
+        "mentioned",
+    ] {
+        assert!(html.contains(shown), "{shown:?} missing from the page");
+    }
+    assert!(!html.contains("soon gone") && !html.contains("first draft"));
+    let (_, for_bo) = bo.page("/r/r").await;
+    assert!(
+        !for_bo.contains("mentioned"),
+        "only the mentioned account sees the highlight"
+    );
+}

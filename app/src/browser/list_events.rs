@@ -1,8 +1,8 @@
 //! Events of a room's message list, handled once for the whole list rather
 //! than by a handler per message: a click on a reaction toggles it, a click
 //! on a quote jumps to the original, the message under the pointer or focus
-//! becomes the one whose actions show, and a reaction list's title says who
-//! reacted.
+//! becomes the one whose actions show, and a reaction list's title (or, on
+//! a long press, a line under it) says who reacted.
 
 use crate::components::room_actions::RoomActions;
 use leptos::prelude::*;
@@ -46,17 +46,36 @@ pub fn enter(actions: RoomActions, ev: &web_sys::Event) {
     {
         actions.active.set(Some(seq));
     }
-    if let Ok(Some(reactions)) = target.closest(".reactions")
-        && !reactions.has_attribute("title")
-        && let Some(seq) = seq_of(&reactions)
-    {
-        let _ = reactions.set_attribute("title", "");
-        let room = actions.room.get_untracked();
-        leptos::task::spawn_local(async move {
-            if let Some(title) = crate::components::room_actions::reactors(room, seq).await {
-                let _ = reactions.set_attribute("title", &title);
-            }
-        });
+    if let Ok(Some(reactions)) = target.closest(".reactions") {
+        load_who(actions, reactions);
+    }
+}
+
+/// Who reacted, as the reaction list's title (shown on hover).
+fn load_who(actions: RoomActions, reactions: Element) {
+    if reactions.has_attribute("title") {
+        return;
+    }
+    let Some(seq) = seq_of(&reactions) else {
+        return;
+    };
+    let _ = reactions.set_attribute("title", "");
+    let room = actions.room.get_untracked();
+    leptos::task::spawn_local(async move {
+        if let Some(title) = crate::components::room_actions::reactors(room, seq).await {
+            let _ = reactions.set_attribute("title", &title);
+        }
+    });
+}
+
+/// `contextmenu` (a long press on a phone): on a reaction list, shows who
+/// reacted under it instead of the browser's menu.
+pub fn long_press(actions: RoomActions, ev: &web_sys::MouseEvent) {
+    let Some(target) = target(ev) else { return };
+    if let Ok(Some(reactions)) = target.closest(".reactions") {
+        ev.prevent_default();
+        load_who(actions, reactions.clone());
+        let _ = reactions.class_list().toggle("show-who");
     }
 }
 

@@ -11,6 +11,7 @@ use crate::components::room_actions::RoomActions;
 mod list_events {
     use crate::components::room_actions::RoomActions;
     pub fn click(_: RoomActions, _: &leptos::ev::MouseEvent) {}
+    pub fn long_press(_: RoomActions, _: &leptos::ev::MouseEvent) {}
     pub fn enter<E>(_: RoomActions, _: &E) {}
 }
 use crate::pages::set_status;
@@ -318,7 +319,8 @@ fn Conversation(
                     <ol class="messages" aria-live="polite"
                         on:click=move |ev| list_events::click(actions, &ev)
                         on:mouseover=move |ev| list_events::enter(actions, &ev)
-                        on:focusin=move |ev| list_events::enter(actions, &ev)>
+                        on:focusin=move |ev| list_events::enter(actions, &ev)
+                        on:contextmenu=move |ev| list_events::long_press(actions, &ev)>
                         <For
                             each=move || grouped.get()
                             // A message that changed (edit, reaction, delete) is drawn anew.
