@@ -213,6 +213,17 @@ async fn secure_cookies_when_configured() {
     let (server, _dir) = server(&[("CHAT_SECURE_COOKIES", "true")]).await;
     let response = Browser::new(&server).register("alice", PASSWORD).await;
     assert!(set_cookie(&response).contains("Secure"));
+    // A guest's key cookie too, made on its first send from a page.
+    let guest = Browser::new(&server);
+    let response = guest.send_via_page("general", "g1", "guest", "hi").await;
+    let guest_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("chat_guest="))
+        .expect("a guest key cookie");
+    assert!(guest_cookie.contains("Secure") && guest_cookie.contains("HttpOnly"));
 }
 
 #[tokio::test]

@@ -68,7 +68,12 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
             guard::require_login,
         ))
         .layer(sessions)
-        .layer(axum::middleware::from_fn(guest_key::attach))
+        .layer(axum::middleware::from_fn_with_state(
+            guest_key::CookieSecurity {
+                secure: settings.secure_cookies,
+            },
+            guest_key::attach,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             allowed_origins,
             origin::refuse_cross_site,

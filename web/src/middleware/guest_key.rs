@@ -34,7 +34,18 @@ fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-pub async fn attach(mut request: Request, next: Next) -> Response {
+/// Whether the cookie goes over HTTPS only (`CHAT_SECURE_COOKIES`, as the
+/// session cookie).
+#[derive(Clone, Copy)]
+pub struct CookieSecurity {
+    pub secure: bool,
+}
+
+pub async fn attach(
+    axum::extract::State(security): axum::extract::State<CookieSecurity>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let headers = request.headers();
     if headers.contains_key(HEADER) {
         return next.run(request).await;
@@ -61,8 +72,10 @@ pub async fn attach(mut request: Request, next: Next) -> Response {
     }
     let mut response = next.run(request).await;
     if let Some(key) = new_key {
-        let cookie =
-            format!("{COOKIE_NAME}={key}; Path=/; Max-Age={MAX_AGE_S}; HttpOnly; SameSite=Lax");
+        let secure = if security.secure { "; Secure" } else { "" };
+        let cookie = format!(
+            "{COOKIE_NAME}={key}; Path=/; Max-Age={MAX_AGE_S}; HttpOnly; SameSite=Lax{secure}"
+        );
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
