@@ -512,13 +512,7 @@ impl RoomLog {
             .await
             .map_err(unavailable("publishing"))?
             .await
-            .map_err(|e| {
-                if is_store_full(&e) {
-                    RoomLogError::Full(Box::new(e))
-                } else {
-                    unavailable("waiting for the publish ack")(e)
-                }
-            })?;
+            .map_err(ack_failed)?;
         if ack.duplicate {
             let first = self.message_at(ack.sequence).await?.message;
             let same_sender = first.from == stored.from
@@ -550,13 +544,7 @@ impl RoomLog {
             .await
             .map_err(unavailable("publishing"))?
             .await
-            .map_err(|e| {
-                if is_store_full(&e) {
-                    RoomLogError::Full(Box::new(e))
-                } else {
-                    unavailable("waiting for the publish ack")(e)
-                }
-            })?;
+            .map_err(ack_failed)?;
         Ok(ack.sequence)
     }
 
@@ -923,6 +911,15 @@ impl RoomLog {
 /// so that equal client ids in two rooms are two messages.
 pub(crate) fn message_key(room: &str, id: &str) -> String {
     format!("{room}/{id}")
+}
+
+/// Why a publish got no ack: a full store is said apart.
+fn ack_failed(e: async_nats::jetstream::context::PublishError) -> RoomLogError {
+    if is_store_full(&e) {
+        RoomLogError::Full(Box::new(e))
+    } else {
+        unavailable("waiting for the publish ack")(e)
+    }
 }
 
 /// Whether JetStream refused a publish for want of storage.

@@ -13,7 +13,6 @@ use model::api::{EditHistory, MessageChange, ReactionList};
 use model::message::ChatMessage;
 use model::room::RoomName;
 use serde::Deserialize;
-use service::access::Identity;
 use service::session::Session;
 use std::net::SocketAddr;
 
@@ -36,20 +35,6 @@ fn parse_seq(seq: &str) -> Result<u64, ApiError> {
         })
 }
 
-/// The parts of a request that say who is asking.
-pub struct Caller<'a> {
-    state: &'a AppState,
-    peer: SocketAddr,
-    session: &'a Session,
-    headers: &'a HeaderMap,
-}
-
-impl Caller<'_> {
-    async fn identity(&self) -> Result<Identity, ApiError> {
-        identify(&self.state.chat, self.headers, self.session, self.peer.ip()).await
-    }
-}
-
 /// `PATCH /api/rooms/{room}/messages/{seq}` `{"body"}`: 200 with the message
 /// as it is now.
 pub async fn edit(
@@ -62,13 +47,7 @@ pub async fn edit(
 ) -> Result<Json<ChatMessage>, ApiError> {
     let (room, seq) = target(path)?;
     let Json(change) = body.map_err(bad_json)?;
-    let caller = Caller {
-        state: &state,
-        peer,
-        session: &session,
-        headers: &headers,
-    };
-    let identity = caller.identity().await?;
+    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     Ok(Json(
         state.chat.edit(&identity, &room, seq, &change.body).await?,
     ))
@@ -83,13 +62,7 @@ pub async fn delete(
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let (room, seq) = target(path)?;
-    let caller = Caller {
-        state: &state,
-        peer,
-        session: &session,
-        headers: &headers,
-    };
-    let identity = caller.identity().await?;
+    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     state.chat.delete(&identity, &room, seq).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -127,13 +100,7 @@ async fn toggle(
 ) -> Result<Json<ChatMessage>, ApiError> {
     let Path((room, seq, emoji)) = path.map_err(bad_path)?;
     let (room, seq) = (RoomName::parse(&room)?, parse_seq(&seq)?);
-    let caller = Caller {
-        state: &state,
-        peer,
-        session: &session,
-        headers: &headers,
-    };
-    let identity = caller.identity().await?;
+    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     Ok(Json(
         state.chat.react(&identity, &room, seq, &emoji, on).await?,
     ))
