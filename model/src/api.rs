@@ -14,6 +14,13 @@ pub struct NewMessage {
     /// The sequence of the message this one answers, in the same room.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<u64>,
+    /// A bridge relaying a message from another network (`twitch`, `irc`):
+    /// `from` is then the author's name there, for accounts too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    /// The relayed author's colour there (`#rrggbb`); only with `via`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
 }
 
 /// `PATCH /api/rooms/{room}/messages/{seq}`

@@ -34,6 +34,10 @@ pub struct ChatMessage {
     /// The account's emoji, when it chose one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emoji: Option<String>,
+    /// The network a relayed message came from (`twitch`, `irc`): `from`
+    /// is that network's name for its author, posted by a bridge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// RFC 3339, when the text was last edited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<String>,
@@ -166,6 +170,10 @@ pub enum MessageRuleError {
     NameInvisibleChars,
     #[error("message id must be 1 to {MAX_ID_CHARS} letters, digits, '-' or '_'")]
     BadId,
+    #[error("via must be 1 to {MAX_VIA_CHARS} lower-case letters, digits or '-'")]
+    BadVia,
+    #[error("color must be #rrggbb, and is only for a message relayed with via")]
+    BadColor,
 }
 
 impl MessageRuleError {
@@ -179,6 +187,8 @@ impl MessageRuleError {
             MessageRuleError::NameControlChars => "name_control_chars",
             MessageRuleError::NameInvisibleChars => "name_invisible_chars",
             MessageRuleError::BadId => "bad_id",
+            MessageRuleError::BadVia => "bad_via",
+            MessageRuleError::BadColor => "bad_color",
         }
     }
 
@@ -191,6 +201,8 @@ impl MessageRuleError {
             MessageRuleError::NameControlChars,
             MessageRuleError::NameInvisibleChars,
             MessageRuleError::BadId,
+            MessageRuleError::BadVia,
+            MessageRuleError::BadColor,
         ]
         .into_iter()
         .find(|rule| rule.code() == code)
@@ -273,6 +285,22 @@ pub fn checked_id(id: &str) -> Result<&str, MessageRuleError> {
         Ok(id)
     } else {
         Err(MessageRuleError::BadId)
+    }
+}
+
+/// Characters of a `via` label (the network a relayed message came from).
+pub const MAX_VIA_CHARS: usize = 16;
+
+/// The network a relayed message came from, e.g. `twitch` or `irc`.
+pub fn checked_via(via: &str) -> Result<&str, MessageRuleError> {
+    let ok = (1..=MAX_VIA_CHARS).contains(&via.len())
+        && via
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(via)
+    } else {
+        Err(MessageRuleError::BadVia)
     }
 }
 

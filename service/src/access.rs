@@ -4,6 +4,7 @@
 
 use crate::Error;
 use crate::accounts::Account;
+use crate::chat::Relay;
 use crate::limits::SenderKey;
 use crate::room_log::Author;
 use model::ErrorKind;
@@ -94,32 +95,48 @@ impl Access {
     }
 
     /// The author of a message: an account writes under its own name, a
-    /// guest under a name that no account has registered.
+    /// guest under a name that no account has registered, and a bridge
+    /// (account or guest) relays a name of another network that, like a
+    /// guest's, is nobody's account here.
     pub fn author<'a>(
         &self,
         caller: &'a Caller,
         guest_name: &'a str,
+        relay: Option<Relay<'a>>,
         is_registered: impl Fn(&str) -> bool,
     ) -> Result<Author<'a>, Error> {
-        match caller {
-            Caller::Account(account) => Ok(Author::Account(account)),
-            Caller::Guest => {
-                // A bad name is the message rules' error to explain; a good
-                // one must not be somebody's account.
-                if let Ok(name) = checked_name(guest_name)
-                    && is_registered(name)
-                {
-                    return Err(Error::new(
-                        ErrorKind::Conflict,
-                        format!(
-                            "the name \"{name}\" belongs to a registered account; log in to use it, or pick another name"
-                        ),
-                    )
-                    .with_code("name_taken"));
-                }
+        match (caller, relay) {
+            (_, Some(relay)) => {
+                refuse_registered(guest_name, &is_registered)?;
+                Ok(Author::Relayed {
+                    name: guest_name,
+                    via: relay.via,
+                    color: relay.color,
+                })
+            }
+            (Caller::Account(account), None) => Ok(Author::Account(account)),
+            (Caller::Guest, None) => {
+                refuse_registered(guest_name, &is_registered)?;
                 Ok(Author::Guest(guest_name))
             }
         }
+    }
+}
+
+/// A name that is, or looks like, a registered one is refused to anyone
+/// but its account.
+fn refuse_registered(name: &str, is_registered: impl Fn(&str) -> bool) -> Result<(), Error> {
+    // A bad name is the message rules' error to explain; a good one must
+    // not be somebody's account.
+    match checked_name(name) {
+        Ok(name) if is_registered(name) => Err(Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "the name \"{name}\" belongs to a registered account; log in to use it, or pick another name"
+            ),
+        )
+        .with_code("name_taken")),
+        _ => Ok(()),
     }
 }
 
@@ -150,13 +167,13 @@ mod tests {
             require_login: false,
         };
         let taken = access
-            .author(&Caller::Guest, " Alice ", |n| {
+            .author(&Caller::Guest, " Alice ", None, |n| {
                 n.eq_ignore_ascii_case("alice")
             })
             .unwrap_err();
         assert_eq!(taken.kind(), ErrorKind::Conflict);
         assert!(matches!(
-            access.author(&Caller::Guest, "bob", |_| false),
+            access.author(&Caller::Guest, "bob", None, |_| false),
             Ok(Author::Guest("bob"))
         ));
     }

@@ -94,6 +94,16 @@ pub struct Outgoing<'a> {
     pub body: &'a str,
     /// The message it answers, in the same room.
     pub reply_to: Option<u64>,
+    /// A bridge relaying `from` of another network: that network, and the
+    /// author's colour there.
+    pub relay: Option<Relay<'a>>,
+}
+
+/// Where a relayed message comes from (see [`Outgoing::relay`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Relay<'a> {
+    pub via: &'a str,
+    pub color: Option<&'a str>,
 }
 
 impl Chat {
@@ -223,11 +233,12 @@ impl Chat {
         inner
             .access
             .check(&identity.caller, Action::Write, message.room)?;
-        let author = inner
-            .access
-            .author(&identity.caller, message.from, |name| {
-                inner.accounts.is_registered(name)
-            })?;
+        let author =
+            inner
+                .access
+                .author(&identity.caller, message.from, message.relay, |name| {
+                    inner.accounts.is_registered(name)
+                })?;
         self.spend_send_budget(identity)?;
         let reply_to = match message.reply_to {
             Some(seq) => Some((seq, self.original_of_reply(message.room, seq).await?)),

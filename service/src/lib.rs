@@ -25,6 +25,8 @@ mod room_index;
 pub mod room_log;
 pub mod session;
 
-pub use chat::{Chat, ChatSettings, MIN_NATS_VERSION, Outgoing, StartError, version_at_least};
+pub use chat::{
+    Chat, ChatSettings, MIN_NATS_VERSION, Outgoing, Relay, StartError, version_at_least,
+};
 pub use error::Error;
 pub use model;

@@ -10,11 +10,11 @@ use crate::fold::RawPage;
 use async_nats::jetstream::{self, stream};
 use async_nats::{Client, HeaderMap, Subscriber};
 use futures::StreamExt;
-use model::account::Appearance;
+use model::account::{Appearance, checked_color};
 use model::event::{MessageDelete, MessageEdit, ReactionChange, RoomEvent};
 use model::message::{
     ChatMessage, MAX_BODY_BYTES, MAX_BODY_CHARS, MessageRuleError, ReplyQuote, checked_body,
-    checked_id, checked_name, is_forbidden_in_text,
+    checked_id, checked_name, checked_via, is_forbidden_in_text,
 };
 use model::room::RoomName;
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,8 @@ struct StoredMessage {
     color: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     emoji: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    via: Option<String>,
     /// Who may edit and delete it: `a:<account id>`, or `g:<digest of the
     /// guest's key>`; none for a guest without a key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,6 +109,7 @@ impl StoredMessage {
             verified: self.verified,
             color: self.color,
             emoji: self.emoji,
+            via: self.via,
             reply_to: self.reply_to.map(|seq| ReplyQuote {
                 seq,
                 from: self.reply_from.unwrap_or_default(),
@@ -214,6 +217,12 @@ pub struct Draft<'a> {
 pub enum Author<'a> {
     Account(&'a Account),
     Guest(&'a str),
+    /// A name of another network, relayed by a bridge.
+    Relayed {
+        name: &'a str,
+        via: &'a str,
+        color: Option<&'a str>,
+    },
 }
 
 /// Why the room log could not do what was asked. The cause is kept.
@@ -474,9 +483,26 @@ impl RoomLog {
         draft: Draft<'_>,
     ) -> Result<ChatMessage, PublishError> {
         let id = checked_id(draft.id)?;
-        let (from, verified, appearance) = match draft.author {
-            Author::Account(account) => (account.name.as_str(), true, account.appearance.clone()),
-            Author::Guest(name) => (checked_name(name)?, false, Appearance::default()),
+        let (from, verified, appearance, via) = match draft.author {
+            Author::Account(account) => (
+                account.name.as_str(),
+                true,
+                account.appearance.clone(),
+                None,
+            ),
+            Author::Guest(name) => (checked_name(name)?, false, Appearance::default(), None),
+            Author::Relayed { name, via, color } => {
+                let color = color
+                    .map(|color| checked_color(color).map_err(|_| MessageRuleError::BadColor))
+                    .transpose()?;
+                let appearance = Appearance { color, emoji: None };
+                (
+                    checked_name(name)?,
+                    false,
+                    appearance,
+                    Some(checked_via(via)?),
+                )
+            }
         };
         let body = checked_body(draft.body)?;
         let (reply_to, reply_from) = draft.reply_to.unzip();
@@ -488,6 +514,7 @@ impl RoomLog {
             verified,
             color: appearance.color,
             emoji: appearance.emoji,
+            via: via.map(str::to_owned),
             author: draft.author_key,
             reply_to,
             reply_from,

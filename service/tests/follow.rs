@@ -42,6 +42,7 @@ async fn send(chat: &Chat, room: &RoomName, id: &str) -> u64 {
         from: "tester",
         body: id,
         reply_to: None,
+        relay: None,
     };
     chat.send(&guest(), message).await.expect("stored").seq
 }

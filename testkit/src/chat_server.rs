@@ -245,6 +245,12 @@ impl ChatServer {
         self.spawn().await;
     }
 
+    /// Starts a stopped server again, on its port when that is free.
+    pub async fn start_again(&mut self) {
+        assert!(self.child.is_none(), "the server is running");
+        self.spawn().await;
+    }
+
     pub async fn post(&self, room: &str, id: &str, from: &str, body: &str) -> reqwest::Response {
         self.http
             .post(self.url(&format!("/api/rooms/{room}/messages")))

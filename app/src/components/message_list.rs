@@ -25,7 +25,10 @@ pub fn starts_group(previous: Option<&ChatMessage>, message: &ChatMessage) -> bo
     let Some(previous) = previous else {
         return true;
     };
-    if previous.from != message.from || previous.verified != message.verified {
+    if previous.from != message.from
+        || previous.verified != message.verified
+        || previous.via != message.via
+    {
         return true;
     }
     match (seconds_of(&previous.ts), seconds_of(&message.ts)) {
@@ -104,7 +107,7 @@ pub fn MessageItem(
         Some(color) => format!("--name-color:{color}"),
         None => format!("--hue:{}", name_hue(&message.from)),
     };
-    let (verified, emoji) = (message.verified, message.emoji.clone());
+    let (verified, emoji, via) = (message.verified, message.emoji.clone(), message.via.clone());
     view! {
             <li class=class id=format!("m-{}", message.seq) data-seq=message.seq.to_string() style=style
                 tabindex="0" class:mentioned=mentioned class:deleted=deleted class:mine=mine
@@ -118,6 +121,8 @@ pub fn MessageItem(
                         {verified.then(|| view! {
                             <span class="badge" title="Registered account">"✓"</span>
                         })}
+                        // Relayed by a bridge: a name of that network, not an account here.
+                        {via.map(|via| view! { <span class="via">"via "<b>{via}</b></span> })}
                         <LocalTime ts=message.ts.clone() />
                     </div>
                 })}

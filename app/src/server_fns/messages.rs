@@ -39,6 +39,7 @@ pub async fn send_message(
             from: &from,
             body: &body,
             reply_to,
+            relay: None,
         };
         Ok(chat.send(&identity, outgoing).await?)
     }

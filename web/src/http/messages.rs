@@ -10,7 +10,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use model::api::{NewMessage, PageQuery};
 use model::history::{HistoryPage, MAX_PAGE_SIZE, PAGE_SIZE};
-use model::message::ChatMessage;
+use model::message::{ChatMessage, MessageRuleError};
 use model::room::RoomName;
 use service::session::Session;
 use std::net::SocketAddr;
@@ -62,6 +62,14 @@ pub async fn post(
     let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
     let Json(new) = body.map_err(bad_json)?;
+    let relay = match (&new.via, &new.color) {
+        (Some(via), color) => Some(service::Relay {
+            via,
+            color: color.as_deref(),
+        }),
+        (None, Some(_)) => return Err(ApiError(MessageRuleError::BadColor.into())),
+        (None, None) => None,
+    };
     let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     let outgoing = service::Outgoing {
         room: &room,
@@ -69,6 +77,7 @@ pub async fn post(
         from: &new.from,
         body: &new.body,
         reply_to: new.reply_to,
+        relay,
     };
     let stored = state.chat.send(&identity, outgoing).await?;
     Ok((StatusCode::CREATED, Json(stored)))
