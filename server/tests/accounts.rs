@@ -881,17 +881,6 @@ async fn anonymous_requests_write_no_session_rows() {
     );
 }
 
-/// A token made on the settings page: its secret, read from the flash.
-async fn new_token(browser: &Browser, label: &str) -> String {
-    browser.form("/settings/tokens", &[("label", label)]).await;
-    let (_, page) = browser.page("/settings").await;
-    page.match_indices("chat_")
-        .map(|(at, _)| &page[at..(at + 69).min(page.len())])
-        .find(|t| t.len() == 69 && t[5..].bytes().all(|b| b.is_ascii_hexdigit()))
-        .expect("the new token is shown")
-        .to_owned()
-}
-
 async fn bearer_status(server: &ChatServer, secret: &str, id: &str) -> u16 {
     server
         .http
@@ -911,7 +900,7 @@ async fn a_password_change_ends_the_accounts_other_sessions() {
     let laptop = member(&server, "alice").await;
     let phone = Browser::new(&server);
     assert_eq!(location(&phone.login("alice", PASSWORD).await), "/");
-    let kept = new_token(&laptop, "kept").await;
+    let kept = laptop.new_token("kept").await;
     let stolen_cookie = phone.session_cookie().unwrap();
 
     laptop
@@ -1001,7 +990,7 @@ async fn bearer_requests_write_last_used_at_most_once_a_minute() {
     use time::format_description::well_known::Rfc3339;
     let (server, dir) = server(&[]).await;
     let alice = member(&server, "alice").await;
-    let secret = new_token(&alice, "bot").await;
+    let secret = alice.new_token("bot").await;
     let db = app_db_writable(dir.path()).await;
     let last_used = || async {
         sqlx::query_scalar::<_, Option<String>>("SELECT last_used FROM api_tokens")
@@ -1041,4 +1030,93 @@ async fn bearer_requests_write_last_used_at_most_once_a_minute() {
     let now = last_used().await.unwrap();
     assert_ne!(now, old);
     assert!(now > old, "{now} after {old}");
+}
+
+#[tokio::test]
+async fn a_bridge_relays_names_of_another_network_never_as_accounts() {
+    let (server, _dir) = server(&[]).await;
+    let alice = member(&server, "alice").await;
+    let secret = alice.new_token("bridge").await;
+    let relay = |body: Value, token: Option<&str>| {
+        let mut request = server
+            .http
+            .post(server.url("/api/rooms/stream/messages"))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let response = relay(
+        serde_json::json!({"id": "tw-1", "from": "StreamFan", "body": "hi chat", "via": "twitch", "color": "#FF4500"}),
+        Some(&secret),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201);
+    let relayed: Value = response.json().await.unwrap();
+    assert_eq!(relayed["from"], "StreamFan");
+    assert_eq!(relayed["via"], "twitch");
+    assert_eq!(relayed["color"], "#ff4500");
+    assert!(
+        relayed.get("verified").is_none(),
+        "never verified: {relayed}"
+    );
+
+    // Another network's name may not be, or look like, an account here.
+    for name in ["alice", "ＡＬＩＣＥ", "аlice"] {
+        let response = relay(
+            serde_json::json!({"id": "tw-2", "from": name, "body": "i am alice", "via": "twitch"}),
+            Some(&secret),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), 409, "{name}");
+    }
+    let refused = [
+        (
+            serde_json::json!({"id": "x1", "from": "a", "body": "b", "via": "Twitch!"}),
+            "via must be",
+        ),
+        (
+            serde_json::json!({"id": "x2", "from": "a", "body": "b", "via": "irc", "color": "red"}),
+            "color must be",
+        ),
+        (
+            serde_json::json!({"id": "x3", "from": "a", "body": "b", "color": "#ffffff"}),
+            "color must be",
+        ),
+    ];
+    for (body, why) in refused {
+        let response = relay(body.clone(), Some(&secret)).await.unwrap();
+        assert_eq!(response.status(), 400, "{body}");
+        let error: Value = response.json().await.unwrap();
+        assert!(error["error"].as_str().unwrap().contains(why), "{error}");
+    }
+
+    // A bridge without an account relays as a guest.
+    let response = relay(
+        serde_json::json!({"id": "irc-1", "from": "nick", "body": "from irc", "via": "irc"}),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201);
+    let history = server.history("stream", "").await;
+    let shown: Vec<(&str, &str)> = history
+        .iter()
+        .map(|m| (m["from"].as_str().unwrap(), m["via"].as_str().unwrap()))
+        .collect();
+    assert_eq!(shown, [("StreamFan", "twitch"), ("nick", "irc")]);
+
+    // The bridge's token may take back what it relayed (a Twitch CLEARMSG).
+    let seq = relayed["seq"].as_u64().unwrap();
+    let deleted = server
+        .http
+        .delete(server.url(&format!("/api/rooms/stream/messages/{seq}")))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
 }

@@ -70,6 +70,18 @@ impl Browser {
             .await
     }
 
+    /// Makes an API token on the settings page; its secret, read from the
+    /// page that shows it once.
+    pub async fn new_token(&self, label: &str) -> String {
+        self.form("/settings/tokens", &[("label", label)]).await;
+        let (_, page) = self.page("/settings").await;
+        page.match_indices("chat_")
+            .map(|(at, _)| &page[at..(at + 69).min(page.len())])
+            .find(|t| t.len() == 69 && t[5..].bytes().all(|b| b.is_ascii_hexdigit()))
+            .expect("the new token is shown")
+            .to_owned()
+    }
+
     /// `POST /api/rooms/{room}/messages` with this browser's cookies.
     pub async fn post_message(
         &self,

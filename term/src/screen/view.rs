@@ -11,7 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Padding, Paragraph};
 
 /// Below this width the room list is left out (switch with Tab).
 const ROOM_LIST_FROM: u16 = 60;
@@ -95,7 +95,10 @@ fn draw_room(frame: &mut Frame, screen: &mut Screen, area: Rect) {
         state,
         Span::raw(" "),
     ]);
-    let block = Block::default().borders(Borders::ALL).title(title);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .padding(Padding::horizontal(1));
     let inner = block.inner(area);
     let width = usize::from(inner.width);
     let height = usize::from(inner.height);
@@ -114,7 +117,9 @@ fn draw_room(frame: &mut Frame, screen: &mut Screen, area: Rect) {
     room.scroll = room.scroll.min(lines.len().saturating_sub(height));
     let end = lines.len() - room.scroll;
     let start = end.saturating_sub(height);
-    let visible: Vec<Line> = lines.drain(start..end).collect();
+    // The newest message sits just above the composer, as in every chat.
+    let mut visible = vec![Line::default(); height.saturating_sub(end - start)];
+    visible.extend(lines.drain(start..end));
     frame.render_widget(Paragraph::new(visible).block(block), area);
 }
 
