@@ -9,4 +9,5 @@ mod send;
 
 pub use api::{ApiClient, Credentials, RequestError, RequestErrorKind};
 pub use feed::{Connection, Feed, FeedItem};
+pub use reqwest::StatusCode;
 pub use send::new_message_id;

@@ -1,16 +1,19 @@
 //! The real things the chat's tests and bench run against: a `nats-server`
 //! with JetStream, a NATS cluster, the chat server binary, live-socket
-//! clients and a cookie-keeping browser. Every process runs on a loopback
-//! port of its own with its own temporary data, and is stopped on `Drop`.
+//! clients, a cookie-keeping browser, and an IRC server with a client.
+//! Every process runs on a loopback port of its own with its own temporary
+//! data, and is stopped on `Drop`.
 
 mod browser;
 mod chat_server;
+mod irc;
 mod live;
 mod nats;
 mod process;
 
 pub use browser::{Browser, SESSION_COOKIE, app_db, app_db_writable, count, location};
 pub use chat_server::{ChatServer, Launch, server_bin};
+pub use irc::{IrcClient, IrcServer, command, privmsg_from};
 pub use live::{
     LiveTab, Next, ResilientTab, SendOutcome, bodies, full_history, refused_upgrade,
     send_until_acked, seqs,
