@@ -11,7 +11,12 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "chat", version, about = "The chat in a terminal")]
+#[command(
+    name = "chat",
+    version,
+    about = "The chat in a terminal",
+    override_usage = "chat [OPTIONS] [ROOM]\n       chat [OPTIONS] tail|send|line ROOM …"
+)]
 struct Cli {
     /// The chat server's URL.
     #[arg(

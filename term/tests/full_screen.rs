@@ -183,4 +183,23 @@ async fn the_full_screen_client_shows_the_room_and_sends_what_is_typed() {
     tmux.shows("● #tty").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(server.history("tty", "").await.len(), 4);
+
+    // PageUp scrolls back through older pages than the first one loaded.
+    for i in 1..=120 {
+        server
+            .send("long", &format!("l{i}"), &format!("line {i}"))
+            .await;
+    }
+    tmux.keys(&["-l", "/join long"]);
+    tmux.keys(&["Enter"]);
+    tmux.shows("line 120").await;
+    eventually(WAIT, "the first line after paging up", || async {
+        tmux.keys(&["PageUp"]);
+        let screen = tmux.screen();
+        let first = screen
+            .lines()
+            .any(|l| l.split('│').any(|cell| cell.trim() == "line 1"));
+        first.then_some(())
+    })
+    .await;
 }
