@@ -6,9 +6,6 @@ use chrono::{DateTime, Local};
 use model::look::name_hue;
 use model::message::ChatMessage;
 
-/// Seconds between two messages of one author that still belong to one group.
-pub const GROUP_SECONDS: i64 = 5 * 60;
-
 /// `HH:MM` in the local time zone; `--:--` for a time that is not RFC 3339.
 pub fn local_time(ts: &str) -> String {
     DateTime::parse_from_rfc3339(ts)
@@ -67,26 +64,6 @@ fn hsl(h: f32, s: f32, l: f32) -> (u8, u8, u8) {
     };
     let to = |v: f32| ((v + m) * 255.0).round() as u8;
     (to(r), to(g), to(b))
-}
-
-/// Whether `message` starts a new group after `previous`, as on the web.
-pub fn starts_group(previous: Option<&ChatMessage>, message: &ChatMessage) -> bool {
-    let Some(previous) = previous else {
-        return true;
-    };
-    if previous.from != message.from
-        || previous.verified != message.verified
-        || previous.via != message.via
-    {
-        return true;
-    }
-    match (
-        DateTime::parse_from_rfc3339(&previous.ts),
-        DateTime::parse_from_rfc3339(&message.ts),
-    ) {
-        (Ok(a), Ok(b)) => (b - a).num_seconds() > GROUP_SECONDS,
-        _ => true,
-    }
 }
 
 #[cfg(test)]

@@ -8,35 +8,6 @@ use model::look::name_hue;
 use model::message::ChatMessage;
 use model::reaction::QUICK_REACTIONS;
 
-/// Consecutive messages from one sender within this many seconds share a header.
-const GROUP_SECONDS: i64 = 5 * 60;
-
-fn seconds_of(ts: &str) -> Option<i64> {
-    // "YYYY-MM-DDTHH:MM:SS": enough for grouping; no date library in the bundle.
-    let day: i64 = ts.get(0..10)?.replace('-', "").parse().ok()?;
-    let h: i64 = ts.get(11..13)?.parse().ok()?;
-    let m: i64 = ts.get(14..16)?.parse().ok()?;
-    let s: i64 = ts.get(17..19)?.parse().ok()?;
-    Some(day * 100_000 + h * 3600 + m * 60 + s)
-}
-
-/// Whether `message` starts a new group after `previous`.
-pub fn starts_group(previous: Option<&ChatMessage>, message: &ChatMessage) -> bool {
-    let Some(previous) = previous else {
-        return true;
-    };
-    if previous.from != message.from
-        || previous.verified != message.verified
-        || previous.via != message.via
-    {
-        return true;
-    }
-    match (seconds_of(&previous.ts), seconds_of(&message.ts)) {
-        (Some(a), Some(b)) => b - a > GROUP_SECONDS,
-        _ => true,
-    }
-}
-
 #[component]
 pub fn MessageItem(
     message: ChatMessage,
@@ -208,34 +179,5 @@ fn EmojiPicker(actions: RoomActions, seq: u64) -> impl IntoView {
                 }).collect_view().into_any()
             }}
         </div>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn msg(from: &str, ts: &str) -> ChatMessage {
-        ChatMessage {
-            seq: 1,
-            id: "x".into(),
-            room: "r".into(),
-            from: from.into(),
-            body: "b".into(),
-            ts: ts.into(),
-            ..ChatMessage::default()
-        }
-    }
-
-    #[test]
-    fn groups_consecutive_messages_of_one_sender() {
-        let a = msg("ann", "2026-01-01T10:00:00.000Z");
-        let b = msg("ann", "2026-01-01T10:04:00.000Z");
-        let c = msg("bob", "2026-01-01T10:04:30.000Z");
-        let late = msg("ann", "2026-01-01T10:20:00.000Z");
-        assert!(starts_group(None, &a));
-        assert!(!starts_group(Some(&a), &b));
-        assert!(starts_group(Some(&b), &c));
-        assert!(starts_group(Some(&b), &late));
     }
 }

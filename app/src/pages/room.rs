@@ -4,8 +4,9 @@
 use crate::browser::list_events;
 use crate::components::account_bar::{AccountControl, FlashNotice, use_viewer};
 use crate::components::composer::Composer;
-use crate::components::message_list::{MessageItem, starts_group};
+use crate::components::message_list::MessageItem;
 use crate::components::room_actions::RoomActions;
+use model::look::starts_group;
 /// The server renders the list; only the browser handles its events.
 #[cfg(not(feature = "hydrate"))]
 mod list_events {

@@ -4,8 +4,9 @@
 use super::Screen;
 use super::wrap::wrap;
 use crate::sanitize::printable;
-use crate::show::{author, local_time, name_rgb, starts_group};
+use crate::show::{author, local_time, name_rgb};
 use chat_client::Connection;
+use model::look::starts_group;
 use model::message::ChatMessage;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
