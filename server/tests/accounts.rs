@@ -1108,6 +1108,13 @@ async fn a_bridge_relays_names_of_another_network_never_as_accounts() {
         .map(|m| (m["from"].as_str().unwrap(), m["via"].as_str().unwrap()))
         .collect();
     assert_eq!(shown, [("StreamFan", "twitch"), ("nick", "irc")]);
+    // The room page marks where each name comes from, with its colour there.
+    let (_, html) = Browser::new(&server).page("/r/stream").await;
+    assert!(
+        html.contains(r#"<span class="via">via <b>twitch</b></span>"#),
+        "{html}"
+    );
+    assert!(html.contains("--name-color:#ff4500"));
 
     // The bridge's token may take back what it relayed (a Twitch CLEARMSG).
     let seq = relayed["seq"].as_u64().unwrap();
