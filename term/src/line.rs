@@ -19,7 +19,13 @@ pub async fn tail(
     json: bool,
 ) -> Result<(), String> {
     model::room::RoomName::parse(room).map_err(|e| e.to_string())?;
-    let mut feed = Feed::open(client, room, after);
+    // Without `--after`, from the newest message: a reconnect then resumes
+    // from there even if nothing arrived before the link was lost.
+    let after = match after {
+        Some(after) => after,
+        None => newest_seq(client, room).await?,
+    };
+    let mut feed = Feed::open(client, room, Some(after));
     while let Some(item) = feed.next().await {
         print_item(item, json);
     }
@@ -39,14 +45,7 @@ pub async fn send(client: &ApiClient, room: &str, text: &str) -> Result<(), Stri
 pub async fn lines(client: &ApiClient, room: &str) -> Result<(), String> {
     model::room::RoomName::parse(room).map_err(|e| e.to_string())?;
     // From the room's newest message: what is posted from here on shows.
-    let newest = client
-        .history(room, None, 1)
-        .await
-        .map_err(|e| e.to_string())?
-        .messages
-        .last()
-        .map_or(0, |m| m.seq);
-    let mut feed = Feed::open(client, room, Some(newest));
+    let mut feed = Feed::open(client, room, Some(newest_seq(client, room).await?));
     let mut input = BufReader::new(tokio::io::stdin()).lines();
     let mut refused = None;
     loop {
@@ -73,6 +72,23 @@ pub async fn lines(client: &ApiClient, room: &str) -> Result<(), String> {
             "some lines were not sent; the last refusal: {last}"
         )),
         None => Ok(()),
+    }
+}
+
+/// The room's newest sequence (0 when empty), waiting for a server that
+/// is not up yet.
+async fn newest_seq(client: &ApiClient, room: &str) -> Result<u64, String> {
+    let mut pause = Duration::from_millis(250);
+    loop {
+        match client.history(room, None, 1).await {
+            Ok(page) => return Ok(page.messages.last().map_or(0, |m| m.seq)),
+            Err(e) if e.is_transient() => {
+                eprintln!("chat: {e}; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+            }
+            Err(e) => return Err(e.to_string()),
+        }
     }
 }
 

@@ -160,9 +160,11 @@ async fn a_refused_send_exits_non_zero_with_the_reason() {
 async fn tail_and_send_ride_out_a_server_restart_with_nothing_lost_or_doubled() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = ChatServer::start(dir.path(), &[]).await;
+    server.send("restart", "old", "before tail started").await;
     let mut tail = Running::start({
         let mut c = chat(&server);
-        c.args(["tail", "restart", "--after", "0"]);
+        // Without --after: from the newest message on.
+        c.args(["tail", "restart"]);
         c
     });
     for body in ["one", "two"] {
@@ -200,5 +202,8 @@ async fn tail_and_send_ride_out_a_server_restart_with_nothing_lost_or_doubled() 
         .iter()
         .map(|m| m["body"].clone())
         .collect();
-    assert_eq!(bodies, ["one", "two", "while down", "three"]);
+    assert_eq!(
+        bodies,
+        ["before tail started", "one", "two", "while down", "three"]
+    );
 }
