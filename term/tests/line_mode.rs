@@ -167,6 +167,21 @@ async fn tail_and_send_ride_out_a_server_restart_with_nothing_lost_or_doubled() 
         c.args(["tail", "restart"]);
         c
     });
+    // Without --after it follows from the moment it started: probe until
+    // it shows that it follows, so that what comes next counts.
+    for i in 0.. {
+        server.send("restart", &format!("probe-{i}"), "probe").await;
+        let shown = tokio::time::timeout(Duration::from_millis(300), tail.out.next_line()).await;
+        if let Ok(line) = shown {
+            assert!(line.unwrap().unwrap().ends_with(" tester: probe"));
+            break;
+        }
+        assert!(i < 60, "tail never followed");
+    }
+    // Probes still on their way are read before the real messages.
+    while let Ok(Ok(Some(_))) =
+        tokio::time::timeout(Duration::from_millis(300), tail.out.next_line()).await
+    {}
     for body in ["one", "two"] {
         server.send("restart", body, body).await;
         assert!(tail.line().await.ends_with(&format!(" tester: {body}")));
@@ -201,6 +216,7 @@ async fn tail_and_send_ride_out_a_server_restart_with_nothing_lost_or_doubled() 
         .await
         .iter()
         .map(|m| m["body"].clone())
+        .filter(|b| b != "probe")
         .collect();
     assert_eq!(
         bodies,
