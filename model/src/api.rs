@@ -61,6 +61,22 @@ pub struct ReactionList {
     pub reactions: Vec<ReactionUsers>,
 }
 
+/// `POST /api/rooms/{room}/read`: the newest message read, or with
+/// `unread` the first message to mark unread.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadMark {
+    pub seq: u64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unread: bool,
+}
+
+/// The answer to a [`ReadMark`]: where the account's position is now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadPosition {
+    pub room: String,
+    pub read_seq: u64,
+}
+
 /// `GET /api/rooms/{room}/messages?before=&limit=`
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageQuery {

@@ -13,6 +13,10 @@ pub struct HistoryPage {
     pub messages: Vec<ChatMessage>,
     /// True when the room holds messages older than the first one here.
     pub has_older: bool,
+    /// For an account, on the newest page: the sequence it had read up to
+    /// when the page was read (where a "new messages" divider goes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_seq: Option<u64>,
 }
 
 /// Adds `incoming` to a room's list, keeping sequence order and each

@@ -52,7 +52,7 @@ impl fmt::Display for RoomName {
 }
 
 /// A room as the lobby and `GET /api/rooms` show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomSummary {
     pub name: String,
     pub last_seq: u64,
@@ -60,6 +60,16 @@ pub struct RoomSummary {
     /// RFC 3339 time of the newest message, absent for an empty room.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub last_ts: Option<String>,
+    /// For an account: messages from others after its read position.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub unread: Option<u64>,
+    /// For an account: how many of the unread ones mention it (by name or
+    /// `@room`) or answer one of its messages.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mentions: Option<u64>,
+    /// For an account: the sequence it has read up to in this room.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub read_seq: Option<u64>,
 }
 
 /// `GET /api/rooms` without `limit`.

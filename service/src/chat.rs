@@ -7,6 +7,7 @@ use crate::accounts::{AccountError, Accounts};
 use crate::follow::RoomFollow;
 use crate::hub::Hub;
 use crate::limits::{Limits, SenderKey};
+use crate::read_position::ReadPositions;
 use crate::room_index::RoomIndex;
 use crate::room_log::{Draft, RoomLog, RoomLogError, StreamSettings};
 use crate::session::{self, Session};
@@ -76,8 +77,9 @@ pub struct Chat {
 pub(crate) struct Inner {
     client: async_nats::Client,
     pub(crate) log: RoomLog,
+    pub(crate) reads: ReadPositions,
     hub: Arc<Hub>,
-    rooms: Arc<RoomIndex>,
+    pub(crate) rooms: Arc<RoomIndex>,
     pub(crate) accounts: Accounts,
     pub(crate) limits: Arc<Limits>,
     pub(crate) access: Access,
@@ -143,6 +145,7 @@ impl Chat {
         }
 
         let log = RoomLog::open(client.clone(), &settings.stream).await?;
+        let reads = ReadPositions::open(log.jetstream(), settings.stream.replicas).await?;
         let hub = Hub::new(log.clone());
         let rooms = RoomIndex::start(log.clone());
         {
@@ -192,6 +195,7 @@ impl Chat {
             inner: Arc::new(Inner {
                 client,
                 log,
+                reads,
                 hub,
                 rooms,
                 accounts,
@@ -260,6 +264,21 @@ impl Chat {
         inner
             .rooms
             .record(message.room.as_str(), stored.seq, &stored.ts);
+        if let Some(account) = identity.account() {
+            // What one wrote is read; off the answer's path.
+            let (reads, id, room, seq) = (
+                inner.reads.clone(),
+                account.id,
+                message.room.clone(),
+                stored.seq,
+            );
+            let now = inner.rooms.newest_seq();
+            tokio::spawn(async move {
+                if let Err(e) = reads.mark(id, &room, seq, false, now).await {
+                    tracing::debug!(error = %e, "read position after a send");
+                }
+            });
+        }
         Ok(stored)
     }
 
@@ -277,9 +296,14 @@ impl Chat {
         let (raw, has_older) = log.history(room, before, limit).await?;
         let key = viewer.and_then(Identity::author_key);
         let messages = crate::fold::page(log, room, raw, key.as_deref()).await?;
+        let read_seq = match (viewer, before) {
+            (Some(viewer), None) => self.read_position(viewer, room).await?,
+            _ => None,
+        };
         Ok(HistoryPage {
             messages,
             has_older,
+            read_seq,
         })
     }
 
@@ -318,6 +342,7 @@ impl Chat {
                         last_seq: 0,
                         count: 0,
                         last_ts: None,
+                        ..RoomSummary::default()
                     });
                 }
             }

@@ -21,9 +21,11 @@ pub mod hub;
 pub mod limits;
 pub mod look_alike;
 pub mod message_state;
+mod read_position;
 mod room_index;
 pub mod room_log;
 pub mod session;
+mod unread;
 
 pub use chat::{
     Chat, ChatSettings, MIN_NATS_VERSION, Outgoing, Relay, StartError, version_at_least,

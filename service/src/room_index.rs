@@ -70,6 +70,7 @@ impl Rooms {
                 last_seq: 0,
                 count: 0,
                 last_ts: None,
+                ..RoomSummary::default()
             },
             loaded_count: 0,
             since_load: BTreeSet::new(),
@@ -144,6 +145,13 @@ impl RoomIndex {
             rooms: page,
             next_after,
         })
+    }
+
+    /// The newest sequence this index knows of, in any room.
+    pub(crate) fn newest_seq(&self) -> u64 {
+        let rooms = self.rooms.read().expect("room index lock");
+        let newest = rooms.by_activity.first().map_or(0, |(seq, _)| seq.0);
+        newest.max(rooms.counted_through)
     }
 
     /// How many messages the index counts in `room`.
@@ -313,6 +321,7 @@ impl Rooms {
                     last_seq,
                     count,
                     last_ts,
+                    ..RoomSummary::default()
                 },
                 loaded_count,
                 since_load,

@@ -326,6 +326,8 @@ pub struct ReadBatch {
     pub through: u64,
     /// True when the room has more after `through`.
     pub more: bool,
+    /// How many more match after the batch.
+    pub remaining: u64,
 }
 
 impl ReadBatch {
@@ -462,6 +464,10 @@ impl RoomLog {
     }
 
     /// Each message's state beside the log (edits, reactions, tombstones).
+    pub(crate) fn jetstream(&self) -> &jetstream::Context {
+        &self.js
+    }
+
     pub fn states(&self) -> &crate::message_state::MessageStates {
         &self.states
     }
@@ -764,6 +770,7 @@ impl RoomLog {
         let mut authors = std::collections::HashMap::new();
         let mut through = after;
         let mut more = false;
+        let mut remaining = 0;
         loop {
             let reply = tokio::time::timeout(READ_TIMEOUT, replies.next())
                 .await
@@ -772,7 +779,8 @@ impl RoomLog {
             match reply.status.map(|s| s.as_u16()) {
                 // End of batch: the server says how many remain after it.
                 Some(204) => {
-                    more = header_u64(&reply, "Nats-Num-Pending").unwrap_or(0) > 0;
+                    remaining = header_u64(&reply, "Nats-Num-Pending").unwrap_or(0);
+                    more = remaining > 0;
                     break;
                 }
                 Some(404) => break,
@@ -803,6 +811,7 @@ impl RoomLog {
             authors,
             through,
             more,
+            remaining,
         })
     }
 

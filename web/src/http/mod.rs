@@ -8,5 +8,6 @@ pub mod health;
 pub mod identity;
 pub mod live;
 pub mod messages;
+pub mod read;
 pub mod rooms;
 pub mod server_fns;

@@ -1,24 +1,35 @@
 //! `GET /api/rooms?after=&limit=`: rooms that hold messages, newest
 //! activity first, a page at a time; a `Link: <...>; rel="next"` header
-//! names the next page while more remain.
+//! names the next page while more remain. With a session or token each
+//! room also says what the account has not read (`unread`, `mentions`).
 
 use super::error::{ApiError, bad_query};
+use super::identity::identify;
 use crate::AppState;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::HeaderMap;
 use axum::http::header::LINK;
 use axum::response::{IntoResponse, Response};
 use model::api::RoomsQuery;
 use model::room::ROOM_PAGE_SIZE;
+use service::session::Session;
+use std::net::SocketAddr;
 
 pub async fn list(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
     query: Result<Query<RoomsQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(bad_query)?;
     let limit = query.limit.unwrap_or(ROOM_PAGE_SIZE);
-    let page = state.chat.rooms(query.after, limit).await?;
+    let mut page = state.chat.rooms(query.after, limit).await?;
+    // An account (session or token) also gets its unread counts.
+    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
+    state.chat.count_unread(&identity, &mut page.rooms).await?;
     let mut response = Json(page.rooms).into_response();
     if let Some(after) = page.next_after {
         let next = format!("</api/rooms?after={after}&limit={limit}>; rel=\"next\"");

@@ -1,0 +1,202 @@
+//! What an account has read and not read, against the real server binary
+//! on a real nats-server: read positions (forward only, shared by every
+//! instance, kept across restarts) and each room's unread and mention
+//! counts.
+
+use serde_json::{Value, json};
+use testkit::*;
+
+const PASSWORD: &str = "correct horse";
+
+async fn member(server: &ChatServer, name: &str) -> (Browser, String) {
+    let browser = Browser::new(server);
+    assert_eq!(browser.register(name, PASSWORD).await.status(), 303);
+    let token = browser.new_token("tests").await;
+    (browser, token)
+}
+
+async fn mark(server: &ChatServer, token: Option<&str>, room: &str, body: Value) -> (u16, Value) {
+    let mut request = server
+        .http
+        .post(server.url(&format!("/api/rooms/{room}/read")))
+        .json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn rooms_of(server: &ChatServer, token: &str) -> Vec<Value> {
+    let response = server
+        .http
+        .get(server.url("/api/rooms"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+fn room<'a>(rooms: &'a [Value], name: &str) -> &'a Value {
+    rooms
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {rooms:?}"))
+}
+
+async fn post(server: &ChatServer, token: &str, room: &str, body: Value) -> u64 {
+    let response = server
+        .http
+        .post(server.url(&format!("/api/rooms/{room}/messages")))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json::<Value>().await.unwrap()["seq"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn read_positions_move_forward_only_on_every_instance_and_survive_restarts() {
+    let nats = NatsServer::start();
+    // One data dir: both instances know the same accounts.
+    let data = tempfile::tempdir().unwrap();
+    let mut a = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
+    let b = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
+    let (_, token) = member(&a, "ada").await;
+    let mut seqs = Vec::new();
+    for i in 1..=5 {
+        seqs.push(
+            a.send("news", &format!("n{i}"), &format!("news {i}")).await["seq"]
+                .as_u64()
+                .unwrap(),
+        );
+    }
+
+    let (status, at) = mark(&a, Some(&token), "news", json!({"seq": seqs[2]})).await;
+    assert_eq!((status, &at["read_seq"]), (200, &json!(seqs[2])));
+    // Older, from another tab on the other instance: the position stays.
+    let (status, at) = mark(&b, Some(&token), "news", json!({"seq": seqs[1]})).await;
+    assert_eq!((status, &at["read_seq"]), (200, &json!(seqs[2])));
+    let news = room(&rooms_of(&b, &token).await, "news").clone();
+    assert_eq!(news["read_seq"], json!(seqs[2]));
+    assert_eq!(news["unread"], 2);
+
+    // "Mark unread from here" is the one way back.
+    let (_, at) = mark(
+        &b,
+        Some(&token),
+        "news",
+        json!({"seq": seqs[1], "unread": true}),
+    )
+    .await;
+    assert_eq!(at["read_seq"], json!(seqs[1] - 1));
+    assert_eq!(room(&rooms_of(&a, &token).await, "news")["unread"], 4);
+
+    // Bad input changes nothing.
+    for body in [json!({"seq": 0}), json!({"seq": "x"}), json!({})] {
+        let (status, _) = mark(&a, Some(&token), "news", body.clone()).await;
+        assert!(status == 400 || status == 422, "{body}: {status}");
+    }
+    let (status, error) = mark(&a, None, "news", json!({"seq": seqs[4]})).await;
+    assert_eq!(status, 401, "guests keep theirs in the browser: {error}");
+    assert_eq!(
+        room(&rooms_of(&a, &token).await, "news")["read_seq"],
+        json!(seqs[1] - 1)
+    );
+
+    a.restart().await;
+    assert_eq!(
+        room(&rooms_of(&a, &token).await, "news")["read_seq"],
+        json!(seqs[1] - 1)
+    );
+}
+
+#[tokio::test]
+async fn unread_and_mention_counts_per_room() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let (_, ada) = member(&server, "ada").await;
+    let (bo_browser, bo) = member(&server, "bo").await;
+    let before = post(
+        &server,
+        &ada,
+        "team",
+        json!({"id": "t0", "body": "before bo came"}),
+    )
+    .await;
+    // Rooms bo never opened count from bo's first look.
+    let team = room(&rooms_of(&server, &bo).await, "team").clone();
+    assert_eq!(
+        (team["unread"].as_u64(), team["read_seq"].as_u64()),
+        (Some(0), Some(before))
+    );
+
+    let own = post(
+        &server,
+        &bo,
+        "team",
+        json!({"id": "b1", "body": "bo's question"}),
+    )
+    .await;
+    post(&server, &ada, "team", json!({"id": "t1", "body": "plain"})).await;
+    post(
+        &server,
+        &ada,
+        "team",
+        json!({"id": "t2", "body": "@bo look"}),
+    )
+    .await;
+    post(
+        &server,
+        &ada,
+        "team",
+        json!({"id": "t3", "body": "answer", "reply_to": own}),
+    )
+    .await;
+    post(
+        &server,
+        &ada,
+        "team",
+        json!({"id": "t4", "body": "@room all"}),
+    )
+    .await;
+    post(
+        &server,
+        &ada,
+        "other",
+        json!({"id": "o1", "body": "@ada only"}),
+    )
+    .await;
+    let rooms = rooms_of(&server, &bo).await;
+    let team = room(&rooms, "team");
+    // bo's own message is read; 4 from ada, 3 of them for bo.
+    assert_eq!(
+        (team["unread"].as_u64(), team["mentions"].as_u64()),
+        (Some(4), Some(3)),
+        "{team}"
+    );
+    assert_eq!(room(&rooms, "other")["mentions"], 0);
+
+    // The session cookie counts like the token; a guest gets no counts.
+    let (_, html) = bo_browser.page("/").await;
+    assert!(html.contains("team"));
+    let guest: Vec<Value> = server.get("/api/rooms").await.json().await.unwrap();
+    assert!(room(&guest, "team").get("unread").is_none());
+
+    let newest = server.history("team", "").await.last().unwrap()["seq"]
+        .as_u64()
+        .unwrap();
+    mark(&server, Some(&bo), "team", json!({"seq": newest})).await;
+    let team = room(&rooms_of(&server, &bo).await, "team").clone();
+    assert_eq!(
+        (team["unread"].as_u64(), team["mentions"].as_u64()),
+        (Some(0), Some(0))
+    );
+}

@@ -1,0 +1,162 @@
+//! Where each account has read to, per room: KV bucket `CHAT_READ`, key
+//! `<account id>.<room>`, the sequence of the newest message it has seen.
+//! In NATS, so every instance shares it and it survives restarts. It only
+//! moves forward (two tabs racing cannot move it back), unless the reader
+//! marks a message unread. `<account id>._since` is where an account
+//! started: rooms it never opened are unread only after that.
+
+use crate::room_log::{RoomLogError, failed, unavailable};
+use async_nats::jetstream::{self, kv};
+use futures::StreamExt;
+use model::room::RoomName;
+use std::collections::HashMap;
+
+const READ_BUCKET: &str = "CHAT_READ";
+const SINCE_KEY: &str = "_since";
+const UPDATE_ROUNDS: usize = 16;
+
+#[derive(Clone)]
+pub(crate) struct ReadPositions {
+    kv: kv::Store,
+}
+
+/// An account's read positions.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ReadMap {
+    pub rooms: HashMap<String, u64>,
+    /// Rooms without a position count as read up to here.
+    pub since: u64,
+}
+
+impl ReadMap {
+    pub fn of(&self, room: &str) -> u64 {
+        self.rooms.get(room).copied().unwrap_or(self.since)
+    }
+}
+
+impl ReadPositions {
+    pub async fn open(js: &jetstream::Context, replicas: usize) -> Result<Self, RoomLogError> {
+        let kv = js
+            .create_or_update_key_value(kv::Config {
+                bucket: READ_BUCKET.into(),
+                description: "each account's read position per room".into(),
+                history: 1,
+                num_replicas: replicas,
+                storage: jetstream::stream::StorageType::File,
+                max_value_size: 64,
+                ..Default::default()
+            })
+            .await
+            .map_err(unavailable("setting up the read positions bucket"))?;
+        Ok(ReadPositions { kv })
+    }
+
+    /// Every position of `account`; on its first call it records `now` (the
+    /// stream's newest sequence) as where the account started.
+    pub async fn all(&self, account: i64, now: u64) -> Result<ReadMap, RoomLogError> {
+        let since = self.since(account, now).await?;
+        let prefix = format!("{account}.");
+        let mut map = ReadMap {
+            since,
+            ..ReadMap::default()
+        };
+        let mut entries = self
+            .kv
+            .watch_with_history(format!("{account}.>"))
+            .await
+            .map_err(unavailable("reading read positions"))?;
+        // The watch first delivers each key's latest value (there is at
+        // least `_since`); `delta` counts down the ones still to come.
+        loop {
+            let entry = tokio::time::timeout(std::time::Duration::from_secs(5), entries.next())
+                .await
+                .map_err(|_| failed("reading read positions", "timed out"))?
+                .ok_or_else(|| failed("reading read positions", "watch closed"))?
+                .map_err(unavailable("reading read positions"))?;
+            if entry.operation == kv::Operation::Put
+                && let Some(key) = entry.key.strip_prefix(&prefix)
+                && key != SINCE_KEY
+                && let Some(seq) = parse(&entry.value)
+            {
+                map.rooms.insert(key.to_owned(), seq);
+            }
+            if entry.delta == 0 {
+                return Ok(map);
+            }
+        }
+    }
+
+    /// Where `account` started; set to `now` the first time it is asked.
+    async fn since(&self, account: i64, now: u64) -> Result<u64, RoomLogError> {
+        let key = format!("{account}.{SINCE_KEY}");
+        let entry = self
+            .kv
+            .entry(&key)
+            .await
+            .map_err(unavailable("reading a read position"))?;
+        match entry.and_then(|e| parse(&e.value)) {
+            Some(since) => Ok(since),
+            None => self.set(&key, now, false).await,
+        }
+    }
+
+    /// Moves `account`'s position in `room` to `seq`: forward only, unless
+    /// `back` (mark unread). Returns the position after the change.
+    pub async fn mark(
+        &self,
+        account: i64,
+        room: &RoomName,
+        seq: u64,
+        back: bool,
+        now: u64,
+    ) -> Result<u64, RoomLogError> {
+        self.since(account, now).await?;
+        self.set(&format!("{account}.{room}"), seq, back).await
+    }
+
+    async fn set(&self, key: &str, seq: u64, back: bool) -> Result<u64, RoomLogError> {
+        for _ in 0..UPDATE_ROUNDS {
+            let entry = self
+                .kv
+                .entry(key)
+                .await
+                .map_err(unavailable("reading a read position"))?;
+            let current = entry
+                .as_ref()
+                .filter(|e| e.operation == kv::Operation::Put)
+                .and_then(|e| parse(&e.value));
+            if let Some(current) = current
+                && (current == seq || (current > seq && !back))
+            {
+                return Ok(current);
+            }
+            let value: bytes::Bytes = seq.to_string().into();
+            let written = match &entry {
+                Some(entry) => self
+                    .kv
+                    .update(key, value, entry.revision)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+                None => self
+                    .kv
+                    .create(key, value)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string()),
+            };
+            if written.is_ok() {
+                return Ok(seq);
+            }
+            // Another tab or instance wrote first: read again.
+        }
+        Err(failed(
+            "writing a read position",
+            "too many concurrent changes",
+        ))
+    }
+}
+
+fn parse(value: &[u8]) -> Option<u64> {
+    std::str::from_utf8(value).ok()?.parse().ok()
+}
