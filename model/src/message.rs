@@ -67,6 +67,22 @@ impl ChatMessage {
         !self.deleted
             && (self.mentions_room || self.mentions.iter().any(|m| m.eq_ignore_ascii_case(name)))
     }
+
+    /// Whether the message is for the account `name`: it mentions it (or
+    /// the room), or answers one of its messages.
+    pub fn is_for(&self, name: &str) -> bool {
+        self.mentions_account(name)
+            || (!self.deleted
+                && self
+                    .reply_to
+                    .as_ref()
+                    .is_some_and(|quote| quote.from.eq_ignore_ascii_case(name)))
+    }
+
+    /// Whether account `name` wrote it.
+    pub fn is_by_account(&self, name: &str) -> bool {
+        self.verified && self.via.is_none() && self.from.eq_ignore_ascii_case(name)
+    }
 }
 
 /// One emoji under a message: how many reacted with it, and whether the

@@ -184,9 +184,26 @@ async fn unread_and_mention_counts_per_room() {
     );
     assert_eq!(room(&rooms, "other")["mentions"], 0);
 
-    // The session cookie counts like the token; a guest gets no counts.
-    let (_, html) = bo_browser.page("/").await;
-    assert!(html.contains("team"));
+    // The session cookie counts like the token: the lobby shows the counts,
+    // the room a divider before the first unread message (not bo's own).
+    let (_, lobby) = bo_browser.page("/").await;
+    assert!(
+        lobby.contains(r#"class="unread-count">4</span>"#),
+        "{lobby}"
+    );
+    assert!(lobby.contains(">@3</span>"), "{lobby}");
+    let (_, page) = bo_browser.page("/r/team").await;
+    let divider = page.find("New messages").expect("a divider");
+    let plain = page.find(">plain<").expect("the first unread message");
+    let question = page
+        .find("bo&#x27;s question")
+        .or_else(|| page.find("bo's question"))
+        .expect("bo's own");
+    assert!(
+        question < divider && divider < plain,
+        "divider between bo's message and the first unread"
+    );
+    // a guest gets no counts.
     let guest: Vec<Value> = server.get("/api/rooms").await.json().await.unwrap();
     assert!(room(&guest, "team").get("unread").is_none());
 

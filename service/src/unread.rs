@@ -9,7 +9,6 @@ use crate::room_log::Scope;
 use futures::StreamExt;
 use model::ErrorKind;
 use model::event::RoomEvent;
-use model::message::ChatMessage;
 use model::room::{RoomName, RoomSummary};
 use std::sync::Arc;
 
@@ -113,7 +112,7 @@ impl Chat {
                             continue;
                         }
                         unread += 1;
-                        if is_for(message, &name) {
+                        if message.is_for(&name) {
                             mentions += 1;
                         }
                     }
@@ -135,19 +134,4 @@ impl Chat {
         }
         Ok(())
     }
-}
-
-/// Whether `message` is for account `name`: it mentions the name or the
-/// room, or answers one of its messages.
-fn is_for(message: &ChatMessage, name: &str) -> bool {
-    !message.deleted
-        && (message.mentions_room
-            || message
-                .mentions
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(name))
-            || message
-                .reply_to
-                .as_ref()
-                .is_some_and(|quote| quote.from.eq_ignore_ascii_case(name)))
 }

@@ -59,6 +59,14 @@ pub async fn edit(room: &str, seq: u64, body: String) -> Result<ChatMessage, Api
     decode(&call("PATCH", &message_path(room, seq), Some(change)).await?)
 }
 
+/// Moves the account's read position in `room` up to `seq`.
+pub async fn mark_read(room: &str, seq: u64) -> Result<(), ApiFailure> {
+    let path = format!("/api/rooms/{}/read", percent_encode(room));
+    let mark =
+        serde_json::to_string(&model::api::ReadMark { seq, unread: false }).unwrap_or_default();
+    call("POST", &path, Some(mark)).await.map(|_| ())
+}
+
 pub async fn delete(room: &str, seq: u64) -> Result<(), ApiFailure> {
     call("DELETE", &message_path(room, seq), None)
         .await

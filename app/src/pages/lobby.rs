@@ -56,6 +56,7 @@ pub fn Lobby() -> impl IntoView {
                                                     {room.last_ts.map(|ts| view! {
                                                         <span class="muted">"last "<LocalTime ts /></span>
                                                     })}
+                                                    <UnreadBadges unread=room.unread.unwrap_or(0) mentions=room.mentions.unwrap_or(0) />
                                                 </a>
                                             </li>
                                         }
@@ -75,4 +76,24 @@ pub fn Lobby() -> impl IntoView {
             </section>
         </main>
     }
+}
+
+/// An account's unread count (99+ above 99) and, apart, what is for it.
+#[component]
+fn UnreadBadges(unread: u64, mentions: u64) -> impl IntoView {
+    let shown = if unread > 99 {
+        "99+".to_owned()
+    } else {
+        unread.to_string()
+    };
+    (unread > 0).then(|| {
+        view! {
+            <span class="badges">
+                {(mentions > 0).then(|| view! {
+                    <span class="mention-count" title="mentions and replies to you">{format!("@{mentions}")}</span>
+                })}
+                <span class="unread-count" title="unread messages">{shown}</span>
+            </span>
+        }
+    })
 }

@@ -85,7 +85,7 @@ fn Room(room: RoomName, error_code: Option<String>) -> impl IntoView {
         |(name, error_code)| open_room(name, error_code),
     );
     let viewer = use_viewer();
-    let title = format!("#{room} · Chat");
+    let title = format!("#{room} – Chat");
     view! {
         <leptos_meta::Title text=title />
         <Suspense fallback=|| view! { <main class="page room"><p class="muted">"Loading…"</p></main> }>
@@ -120,6 +120,24 @@ fn Conversation(
     viewer: Viewer,
 ) -> impl IntoView {
     let me = viewer.account.clone();
+    // Where the account had read to when the room opened: the "new
+    // messages" divider stays there while the room is open.
+    let read = RwSignal::new(
+        opening
+            .page
+            .read_seq
+            .or_else(|| opening.page.messages.last().map(|m| m.seq))
+            .unwrap_or(0),
+    );
+    let first_unread = opening.page.read_seq.and_then(|read| {
+        let me = me.as_deref().unwrap_or_default();
+        opening
+            .page
+            .messages
+            .iter()
+            .find(|m| m.seq > read && !m.mine && !m.is_by_account(me))
+            .map(|m| m.seq)
+    });
     let messages = RwSignal::new(opening.page.messages);
     let has_older = RwSignal::new(opening.page.has_older);
     let loading_older = RwSignal::new(false);
@@ -205,6 +223,14 @@ fn Conversation(
         );
         let feed = send_wrapper::SendWrapper::new(feed);
         on_cleanup(move || feed.take().stop());
+        let keep = viewer.account.is_some();
+        crate::browser::read_marker::mark_as_seen(
+            room.to_string(),
+            messages,
+            at_bottom,
+            read,
+            keep,
+        );
     }
 
     let room_name = room.to_string();
@@ -288,7 +314,33 @@ fn Conversation(
         scroll_to_newest();
     });
 
+    // `(N) #room – Chat`: N messages for me not read yet, `•` for other
+    // unread ones.
+    let title = {
+        let (room, me) = (room.clone(), me.clone());
+        move || {
+            let read = read.get();
+            let me = me.as_deref().unwrap_or_default();
+            let (for_me, other) = messages.with(|list| {
+                list.iter()
+                    .filter(|m| m.seq > read && !m.mine && !m.is_by_account(me))
+                    .fold((0, 0), |(f, o), m| {
+                        if !me.is_empty() && m.is_for(me) {
+                            (f + 1, o)
+                        } else {
+                            (f, o + 1)
+                        }
+                    })
+            });
+            match (for_me, other) {
+                (0, 0) => format!("#{room} – Chat"),
+                (0, _) => format!("• #{room} – Chat"),
+                (n, _) => format!("({n}) #{room} – Chat"),
+            }
+        }
+    };
     view! {
+        <leptos_meta::Title text=title />
         <main class="page room">
             <header class="topbar">
                 <a class="back" href="/" aria-label="All rooms">"←"</a>
@@ -328,7 +380,10 @@ fn Conversation(
                             key=|(m, first)| (m.clone(), *first)
                             children=move |(message, first_of_group)| {
                                 let me = me.clone();
-                                view! { <MessageItem message first_of_group me /> }
+                                let divider = (Some(message.seq) == first_unread).then(|| view! {
+                                    <li class="unread-divider" role="separator"><span>"New messages"</span></li>
+                                });
+                                view! { {divider} <MessageItem message first_of_group me /> }
                             }
                         />
                     </ol>

@@ -10,7 +10,10 @@ use model::room::RoomPage;
 pub async fn list_rooms(after: Option<u64>) -> Result<RoomPage, ChatError> {
     /// How many rooms a lobby page shows.
     const LOBBY_PAGE_SIZE: usize = 50;
-    Ok(super::ssr::chat()?
-        .lobby_rooms(after, LOBBY_PAGE_SIZE)
-        .await?)
+    let chat = super::ssr::chat()?;
+    let mut page = chat.lobby_rooms(after, LOBBY_PAGE_SIZE).await?;
+    // An account sees what it has not read.
+    let identity = super::ssr::identity(&chat).await?;
+    chat.count_unread(&identity, &mut page.rooms).await?;
+    Ok(page)
 }
