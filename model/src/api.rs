@@ -91,10 +91,12 @@ pub struct RoomsQuery {
     pub limit: Option<usize>,
 }
 
-/// `GET /api/rooms/{room}/live?after=` and `/events?after=`
+/// `GET /api/rooms/{room}/live?after=` and `/events?after=&name=`
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveQuery {
     pub after: Option<u64>,
+    /// On `/events`: the name a guest is shown under among the people present.
+    pub name: Option<String>,
 }
 
 /// Every API error's body.

@@ -12,6 +12,7 @@ pub mod event;
 pub mod history;
 pub mod look;
 pub mod message;
+pub mod presence;
 pub mod reaction;
 pub mod room;
 pub mod url;

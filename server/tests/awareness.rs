@@ -217,3 +217,148 @@ async fn unread_and_mention_counts_per_room() {
         (Some(0), Some(0))
     );
 }
+
+async fn present(server: &ChatServer, room: &str) -> Vec<(String, String)> {
+    let people: Vec<Value> = server
+        .get(&format!("/api/rooms/{room}/presence"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    people
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                p["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn present_becomes(
+    server: &ChatServer,
+    room: &str,
+    want: &[(&str, &str)],
+    within: std::time::Duration,
+) {
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect();
+    eventually(within, &format!("presence {want:?}"), || async {
+        (present(server, room).await == want).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn presence_is_one_list_on_every_instance_and_typing_reaches_other_tabs() {
+    let nats = NatsServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let expires = [
+        ("NATS_URL", nats.url()),
+        ("CHAT_PRESENCE_EXPIRES".into(), "6s".into()),
+    ];
+    let envs: Vec<(&str, &str)> = expires
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_str()))
+        .collect();
+    let a = ChatServer::start(data.path(), &envs).await;
+    let mut b = ChatServer::start(data.path(), &envs).await;
+    let (_, ada) = member(&a, "ada").await;
+    let bearer = format!("Bearer {ada}");
+    let mut ada_on_a = LiveTab::connect_as(
+        &a.ws_url("/api/rooms/here/events"),
+        &[("authorization", &bearer)],
+    )
+    .await;
+    let mut ada_on_b = LiveTab::connect_as(
+        &b.ws_url("/api/rooms/here/events"),
+        &[("authorization", &bearer)],
+    )
+    .await;
+    let mut bo = LiveTab::connect_as(
+        &b.ws_url("/api/rooms/here/events?name=bo"),
+        &[("x-chat-guest-key", "bo-guest-key-000000001")],
+    )
+    .await;
+    // Ada with a tab on each instance shows once, on both instances.
+    present_becomes(&a, "here", &[("ada", "online"), ("bo", "online")], WAIT).await;
+    present_becomes(&b, "here", &[("ada", "online"), ("bo", "online")], WAIT).await;
+    // Tabs are told as it changes.
+    bo.next_where(|f| {
+        f["type"] == "presence" && f["people"].as_array().is_some_and(|p| p.len() == 2)
+    })
+    .await;
+
+    // Typing on a reaches the tab on b, then its stop.
+    ada_on_a.say(r#"{"typing":true}"#).await;
+    let typing = bo.next_where(|f| f["type"] == "typing").await;
+    assert_eq!(
+        typing,
+        json!({"type": "typing", "from": "ada", "verified": true, "on": true})
+    );
+    ada_on_a.say(r#"{"typing":false}"#).await;
+    assert_eq!(bo.next_where(|f| f["type"] == "typing").await["on"], false);
+    // An API client types too (a guest names itself).
+    let response = a
+        .http
+        .post(a.url("/api/rooms/here/typing"))
+        .json(&json!({"name": "cli"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        bo.next_where(|f| f["type"] == "typing").await["from"],
+        "cli"
+    );
+
+    // Idle in one tab, online in the other: online. Idle in both: idle.
+    ada_on_a.say(r#"{"presence":"idle"}"#).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        present(&a, "here").await[0],
+        ("ada".into(), "online".into())
+    );
+    ada_on_b.say(r#"{"presence":"idle"}"#).await;
+    present_becomes(&a, "here", &[("ada", "idle"), ("bo", "online")], WAIT).await;
+
+    // A closed tab leaves at once; an instance killed without a goodbye
+    // loses its people when their presence expires.
+    bo.close().await;
+    present_becomes(&a, "here", &[("ada", "idle")], WAIT).await;
+    let _bo_again = LiveTab::connect_as(&b.ws_url("/api/rooms/here/events?name=bo"), &[]).await;
+    present_becomes(&a, "here", &[("ada", "idle"), ("bo", "online")], WAIT).await;
+    b.kill_hard();
+    present_becomes(
+        &a,
+        "here",
+        &[("ada", "idle")],
+        std::time::Duration::from_secs(60),
+    )
+    .await;
+    drop(ada_on_b);
+
+    // Nothing of this is stored in the room: it has no messages.
+    let rooms: Vec<Value> = a.get("/api/rooms").await.json().await.unwrap();
+    assert!(rooms.iter().all(|r| r["name"] != "here"), "{rooms:?}");
+}
+
+#[tokio::test]
+async fn presence_outlives_a_nats_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("CHAT_PRESENCE_EXPIRES", "6s")]).await;
+    let _tab = LiveTab::connect_as(&server.ws_url("/api/rooms/stay/events?name=cy"), &[]).await;
+    present_becomes(&server, "stay", &[("cy", "online")], WAIT).await;
+    let old = server.nats_pid();
+    kill(old, SIGKILL);
+    eventually(WAIT, "a new NATS child", || async {
+        server.try_nats_pid().filter(|pid| *pid != old)
+    })
+    .await;
+    // Longer than the expiry: the heartbeats went on after the restart.
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    present_becomes(&server, "stay", &[("cy", "online")], WAIT).await;
+}

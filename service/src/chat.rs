@@ -7,6 +7,7 @@ use crate::accounts::{AccountError, Accounts};
 use crate::follow::RoomFollow;
 use crate::hub::Hub;
 use crate::limits::{Limits, SenderKey};
+use crate::presence::Awareness;
 use crate::read_position::ReadPositions;
 use crate::room_index::RoomIndex;
 use crate::room_log::{Draft, RoomLog, RoomLogError, StreamSettings};
@@ -43,6 +44,8 @@ pub struct ChatSettings {
     pub default_rooms: Vec<RoomName>,
     /// How long after sending its author may edit a message.
     pub edit_window: Duration,
+    /// How long people stay present without a heartbeat.
+    pub presence_expires: Duration,
 }
 
 /// Why the chat could not start.
@@ -78,6 +81,7 @@ pub(crate) struct Inner {
     client: async_nats::Client,
     pub(crate) log: RoomLog,
     pub(crate) reads: ReadPositions,
+    pub(crate) awareness: Awareness,
     hub: Arc<Hub>,
     pub(crate) rooms: Arc<RoomIndex>,
     pub(crate) accounts: Accounts,
@@ -146,6 +150,13 @@ impl Chat {
 
         let log = RoomLog::open(client.clone(), &settings.stream).await?;
         let reads = ReadPositions::open(log.jetstream(), settings.stream.replicas).await?;
+        let awareness = Awareness::open(
+            client.clone(),
+            log.jetstream(),
+            settings.stream.replicas,
+            settings.presence_expires,
+        )
+        .await?;
         let hub = Hub::new(log.clone());
         let rooms = RoomIndex::start(log.clone());
         {
@@ -196,6 +207,7 @@ impl Chat {
                 client,
                 log,
                 reads,
+                awareness,
                 hub,
                 rooms,
                 accounts,

@@ -21,6 +21,7 @@ pub mod hub;
 pub mod limits;
 pub mod look_alike;
 pub mod message_state;
+pub mod presence;
 mod read_position;
 mod room_index;
 pub mod room_log;

@@ -22,6 +22,7 @@ async fn chat(nats: &NatsServer, dir: &std::path::Path) -> Chat {
         send_burst: 0,
         default_rooms: Vec::new(),
         edit_window: std::time::Duration::from_secs(900),
+        presence_expires: std::time::Duration::from_secs(45),
     })
     .await
     .expect("the chat starts")

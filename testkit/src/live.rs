@@ -13,6 +13,8 @@ pub struct LiveTab {
     socket: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
+    /// Whether presence and typing frames are given too (else skipped).
+    awareness: bool,
 }
 
 /// What a live socket gave within a wait.
@@ -29,7 +31,56 @@ pub enum Next {
 impl LiveTab {
     pub async fn connect(url: &str) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
         let (socket, _) = tokio_tungstenite::connect_async(url).await?;
-        Ok(Self { socket })
+        Ok(Self {
+            socket,
+            awareness: false,
+        })
+    }
+
+    /// A tab that sends `headers` (e.g. a token, a guest key) and is given
+    /// presence and typing frames as well.
+    pub async fn connect_as(url: &str, headers: &[(&str, &str)]) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request().unwrap();
+        for (key, value) in headers {
+            request.headers_mut().insert(
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(key.as_bytes())
+                    .unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("events socket");
+        Self {
+            socket,
+            awareness: true,
+        }
+    }
+
+    /// Sends a text frame, as a tab saying it types or is idle.
+    pub async fn say(&mut self, text: &str) {
+        self.socket
+            .send(WsMessage::Text(text.into()))
+            .await
+            .unwrap();
+    }
+
+    /// The next frame that `wanted` accepts within [`WAIT`].
+    pub async fn next_where(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_within(left).await {
+                Next::Frame(value) if wanted(&value) => return value,
+                Next::Frame(_) => {}
+                other => panic!("expected a frame, got {other:?}"),
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
     }
 
     /// A tab with a 4 KiB receive buffer, for a reader that stops reading:
@@ -47,7 +98,13 @@ impl LiveTab {
         let (socket, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
             .await
             .expect("live socket");
-        (Self { socket }, local_port)
+        (
+            Self {
+                socket,
+                awareness: false,
+            },
+            local_port,
+        )
     }
 
     /// Reads until the socket ends; the number of message frames it gave.
@@ -72,7 +129,13 @@ impl LiveTab {
                 Ok(Some(Ok(frame))) => frame,
             };
             match frame {
-                WsMessage::Text(text) => return Next::Frame(serde_json::from_str(&text).unwrap()),
+                WsMessage::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    let aware = matches!(value["type"].as_str(), Some("presence" | "typing"));
+                    if self.awareness || !aware {
+                        return Next::Frame(value);
+                    }
+                }
                 WsMessage::Ping(data) => {
                     let _ = self.socket.send(WsMessage::Pong(data)).await;
                 }

@@ -120,6 +120,7 @@ pub async fn run(
         send_burst: settings.send_burst,
         default_rooms,
         edit_window: settings.edit_window,
+        presence_expires: settings.presence_expires,
     })
     .await?;
     let sessions = middleware::sessions::layer(chat.accounts(), &settings)

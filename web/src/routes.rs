@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::accounts::{login, logout, register, settings};
-use crate::http::{conversation, go, health, live, messages, read, rooms, server_fns};
+use crate::http::{conversation, go, health, live, messages, presence, read, rooms, server_fns};
 use crate::middleware::{guard, guest_key, origin, sessions::SessionLayer};
 use crate::settings::Settings;
 use axum::Router;
@@ -41,6 +41,8 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         .route("/api/names", get(conversation::names))
         .route("/api/emoji", get(conversation::emoji))
         .route("/api/rooms/{room}/read", post(read::mark))
+        .route("/api/rooms/{room}/presence", get(presence::list))
+        .route("/api/rooms/{room}/typing", post(presence::typing))
         .route("/api/rooms/{room}/live", get(live::live))
         .route("/api/rooms/{room}/events", get(live::events))
         .route("/healthz", get(health::healthz))

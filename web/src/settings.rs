@@ -102,6 +102,11 @@ pub struct Settings {
     #[arg(long, env = "CHAT_EDIT_WINDOW", default_value = "15m", value_parser = parse_duration)]
     pub edit_window: Duration,
 
+    /// How long a room's people stay present without a heartbeat from
+    /// their instance (one that died without a goodbye), e.g. `45s`.
+    #[arg(long, env = "CHAT_PRESENCE_EXPIRES", default_value = "45s", value_parser = parse_duration)]
+    pub presence_expires: Duration,
+
     /// Other origins (e.g. `https://chat.example.com` behind a proxy that
     /// rewrites Host) whose POSTs are accepted; comma-separated.
     #[arg(long, env = "CHAT_ALLOWED_ORIGINS", value_delimiter = ',')]

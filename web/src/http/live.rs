@@ -3,16 +3,21 @@
 //! live); this module only writes them to the socket, pings, and closes.
 
 use super::error::{ApiError, bad_path, bad_query};
+use super::identity::identify;
+use super::presence::Here;
 use crate::AppState;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use model::ErrorKind;
 use model::api::LiveQuery;
 use model::room::RoomName;
+use service::access::Identity;
 use service::follow::RoomFollow;
 use service::hub::LiveFrame;
+use service::session::Session;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -99,19 +104,33 @@ pub async fn live(
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    open(state, peer, room, query, upgrade, Frames::Messages).await
+    open(state, peer, room, query, upgrade, Frames::Messages, None).await
 }
 
 /// `GET /api/rooms/{room}/events`: messages, edits, deletes and reactions
-/// as typed frames.
+/// as typed frames, and who is here and typing. The tab counts as present
+/// while the socket is open.
+#[allow(clippy::too_many_arguments)]
 pub async fn events(
     state: State<AppState>,
     peer: ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
     room: Result<Path<String>, PathRejection>,
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    open(state, peer, room, query, upgrade, Frames::Events).await
+    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
+    open(
+        state,
+        peer,
+        room,
+        query,
+        upgrade,
+        Frames::Events,
+        Some(identity),
+    )
+    .await
 }
 
 async fn open(
@@ -121,10 +140,12 @@ async fn open(
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
     frames: Frames,
+    identity: Option<Identity>,
 ) -> Result<Response, ApiError> {
     let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
     let Query(query) = query.map_err(bad_query)?;
+    let chat = state.chat.clone();
     let place = state.live.admit(peer.ip())?;
     // Joined before the upgrade is answered: "only new messages" means new
     // from the moment the client sees the upgrade.
@@ -142,7 +163,10 @@ async fn open(
         // tabs fell behind the retention limit (docs/PERFORMANCE.md).
         .on_upgrade(move |socket| async move {
             let _place = place;
-            if let Err(e) = relay(follow, socket, shutdown, slow_tab_timeout, frames).await {
+            let here = identity.map(|identity| {
+                Here::arrive(&chat, &room, identity, query.name.unwrap_or_default())
+            });
+            if let Err(e) = relay(follow, socket, shutdown, slow_tab_timeout, frames, here).await {
                 tracing::debug!(%room, error = %e, "live connection ended");
             }
         }))
@@ -177,13 +201,27 @@ fn text_of(frame: &LiveFrame, frames: Frames) -> Message {
     Message::Text(Utf8Bytes::try_from(json).expect("the service encodes frames as UTF-8 JSON"))
 }
 
+async fn next_signal(here: &mut Option<Here>) -> Option<Arc<str>> {
+    match here {
+        Some(here) => here.next().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn relay(
     mut follow: RoomFollow,
     mut socket: WebSocket,
     mut shutdown: crate::shutdown::Shutdown,
     slow_tab_timeout: Duration,
     frames: Frames,
+    mut here: Option<Here>,
 ) -> Result<(), RelayError> {
+    if let Some(now) = match &here {
+        Some(here) => here.now().await,
+        None => None,
+    } {
+        send(&mut socket, Message::Text(now.into())).await?;
+    }
     // Each write may progress (a reader that takes a frame now and then),
     // yet the tab falls ever further behind and holds its follow for ever:
     // what counts is how long it has been behind, not one write.
@@ -223,9 +261,18 @@ async fn relay(
             },
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
-                // Tabs only listen; anything they send is ignored.
+                // An events tab may say it is typing or idle; anything else
+                // a tab sends is ignored.
+                Some(Ok(Message::Text(text))) => {
+                    if let Some(here) = here.as_mut() {
+                        here.heard(text.as_str()).await;
+                    }
+                }
                 Some(Ok(_)) => {}
             },
+            Some(frame) = next_signal(&mut here) => {
+                send(&mut socket, Message::Text(Utf8Bytes::from(&*frame))).await?;
+            }
             _ = keepalive.tick() => send(&mut socket, Message::Ping(Default::default())).await?,
             // The tab reconnects, to this server once it is back or to another.
             _ = &mut stop => {

@@ -8,6 +8,7 @@ pub mod health;
 pub mod identity;
 pub mod live;
 pub mod messages;
+pub mod presence;
 pub mod read;
 pub mod rooms;
 pub mod server_fns;

@@ -1,0 +1,123 @@
+//! Who is in a room and who is typing: `GET /api/rooms/{room}/presence`,
+//! `POST /api/rooms/{room}/typing`, and the events socket's part in it
+//! (a tab is present while its socket is open; it may say it is typing or
+//! idle; it receives presence and typing frames).
+
+use super::error::{ApiError, bad_json, bad_path};
+use super::identity::identify;
+use crate::AppState;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use model::presence::{AwarenessFrame, PresenceState, Present, TabSignal, TypingNotice};
+use model::room::RoomName;
+use service::Chat;
+use service::access::Identity;
+use service::presence::Visit;
+use service::session::Session;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
+
+/// A tab says it is typing at most this often (it should every 3 s).
+const TYPING_AT_MOST_EVERY: Duration = Duration::from_secs(1);
+
+/// `GET /api/rooms/{room}/presence`
+pub async fn list(
+    State(state): State<AppState>,
+    room: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<Present>>, ApiError> {
+    let Path(room) = room.map_err(bad_path)?;
+    let room = RoomName::parse(&room)?;
+    Ok(Json(state.chat.presence(&room).await?))
+}
+
+/// `POST /api/rooms/{room}/typing` `{"on"?, "name"?}`: 204.
+pub async fn typing(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    room: Result<Path<String>, PathRejection>,
+    body: Result<Json<TypingNotice>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let Path(room) = room.map_err(bad_path)?;
+    let room = RoomName::parse(&room)?;
+    let Json(notice) = body.map_err(bad_json)?;
+    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
+    state
+        .chat
+        .typing(&room, &identity, &notice.name, notice.on)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An events socket's presence in its room.
+pub struct Here {
+    chat: Chat,
+    room: RoomName,
+    identity: Identity,
+    name: String,
+    visit: Visit,
+    signals: broadcast::Receiver<Arc<str>>,
+    last_typing: Option<Instant>,
+}
+
+impl Here {
+    pub fn arrive(chat: &Chat, room: &RoomName, identity: Identity, name: String) -> Self {
+        let signals = chat.room_signals(room);
+        let visit = chat.visit(room, &identity, &name);
+        Here {
+            chat: chat.clone(),
+            room: room.clone(),
+            identity,
+            name,
+            visit,
+            signals,
+            last_typing: None,
+        }
+    }
+
+    /// Who is here now, as the socket's first awareness frame.
+    pub async fn now(&self) -> Option<String> {
+        let people = self.chat.presence(&self.room).await.ok()?;
+        serde_json::to_string(&AwarenessFrame::Presence { people }).ok()
+    }
+
+    /// The next presence or typing frame of the room.
+    pub async fn next(&mut self) -> Option<Arc<str>> {
+        loop {
+            match self.signals.recv().await {
+                Ok(frame) => return Some(frame),
+                // A slow tab misses typing, never its place: the next
+                // presence frame is whole.
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+
+    /// What the tab said: typing, or idle / back.
+    pub async fn heard(&mut self, text: &str) {
+        match serde_json::from_str::<TabSignal>(text) {
+            Ok(TabSignal::Typing(on)) => {
+                if on
+                    && self
+                        .last_typing
+                        .is_some_and(|t| t.elapsed() < TYPING_AT_MOST_EVERY)
+                {
+                    return;
+                }
+                self.last_typing = on.then(Instant::now);
+                let _ = self
+                    .chat
+                    .typing(&self.room, &self.identity, &self.name, on)
+                    .await;
+            }
+            Ok(TabSignal::Presence(state)) => self.visit.set_idle(state == PresenceState::Idle),
+            Err(_) => {}
+        }
+    }
+}
