@@ -256,14 +256,8 @@ async fn present_becomes(
 async fn presence_is_one_list_on_every_instance_and_typing_reaches_other_tabs() {
     let nats = NatsServer::start();
     let data = tempfile::tempdir().unwrap();
-    let expires = [
-        ("NATS_URL", nats.url()),
-        ("CHAT_PRESENCE_EXPIRES".into(), "6s".into()),
-    ];
-    let envs: Vec<(&str, &str)> = expires
-        .iter()
-        .map(|(k, v)| (k.as_ref(), v.as_str()))
-        .collect();
+    let url = nats.url();
+    let envs = [("NATS_URL", url.as_str()), ("CHAT_PRESENCE_EXPIRES", "6s")];
     let a = ChatServer::start(data.path(), &envs).await;
     let mut b = ChatServer::start(data.path(), &envs).await;
     let (_, ada) = member(&a, "ada").await;
