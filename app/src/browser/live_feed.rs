@@ -57,7 +57,17 @@ impl LiveFeed {
         LiveFeed(feed)
     }
 
-    pub fn stop(self) {
+    /// Tells the room something about this tab (typing, idle); dropped
+    /// while disconnected, as it would be stale by the reconnect.
+    pub fn say(&self, text: &str) {
+        if let Some(socket) = self.0.socket.borrow().as_ref()
+            && socket.ready_state() == WebSocket::OPEN
+        {
+            let _ = socket.send_with_str(text);
+        }
+    }
+
+    pub fn stop(&self) {
         self.0.stopped.set(true);
         if let Some(socket) = self.0.socket.borrow_mut().take() {
             let _ = socket.close();
@@ -73,8 +83,12 @@ fn live_url(room: &str, after: u64) -> Option<String> {
         "ws"
     };
     let host = location.host().ok()?;
+    // A guest is shown under the name it writes with.
+    let name = crate::browser::saved_name()
+        .map(|n| format!("&name={}", model::url::percent_encode(&n)))
+        .unwrap_or_default();
     Some(format!(
-        "{scheme}://{host}/api/rooms/{room}/events?after={after}"
+        "{scheme}://{host}/api/rooms/{room}/events?after={after}{name}"
     ))
 }
 

@@ -2,6 +2,7 @@
 //! socket, what the tab keeps in local storage, and client-made ids.
 
 pub mod api;
+pub mod here;
 pub mod list_events;
 pub mod live_changes;
 pub mod live_feed;

@@ -19,6 +19,9 @@ pub fn Composer(
     on_sent: Callback<ChatMessage>,
     form_error: Option<String>,
     viewer: Viewer,
+    /// Told whether the draft has text, as it changes (typing notices).
+    #[prop(optional_no_strip)]
+    on_typing: Option<Callback<bool>>,
 ) -> impl IntoView {
     if !viewer.may_write() {
         let login = login_href(&format!("/r/{room}"));
@@ -42,6 +45,15 @@ pub fn Composer(
         Some(a) => (a.replying, a.editing),
         None => (RwSignal::new(None), RwSignal::new(None)),
     };
+    if let Some(on_typing) = on_typing {
+        Effect::new(move |was: Option<bool>| {
+            let typing = draft.with(|d| !d.trim().is_empty());
+            if typing || was == Some(true) {
+                on_typing.run(typing);
+            }
+            typing
+        });
+    }
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let focus = move || {
         if let Some(el) = textarea.get_untracked() {

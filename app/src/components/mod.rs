@@ -2,6 +2,7 @@
 
 pub mod account_bar;
 pub mod composer;
+pub mod here;
 pub mod local_time;
 pub mod message_list;
 pub mod room_actions;

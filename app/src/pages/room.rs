@@ -146,6 +146,12 @@ fn Conversation(
     let unseen = RwSignal::new(false);
     let at_bottom = RwSignal::new(true);
     let scroller = NodeRef::<html::Div>::new();
+    let here = crate::components::here::Here {
+        people: RwSignal::new(Vec::new()),
+        typists: RwSignal::new(Vec::new()),
+    };
+    #[allow(unused_mut, unused_assignments)]
+    let mut on_typing = None;
 
     // The list scrolls in `column-reverse`, so scrollTop is 0 at the newest
     // message and negative above it: the browser keeps a reader who is at
@@ -209,8 +215,16 @@ fn Conversation(
                 new_seq.set(new_seq.get().max(message.seq));
                 receive(vec![message]);
             },
-            move |frame| {
+            move |frame: String| {
                 let (cursor, me) = (changed_seq.clone(), me.clone());
+                if frame.starts_with(r#"{"type":"presence""#)
+                    || frame.starts_with(r#"{"type":"typing""#)
+                {
+                    leptos::task::spawn_local(crate::browser::here::apply_awareness(
+                        here, me, frame,
+                    ));
+                    return;
+                }
                 leptos::task::spawn_local(async move {
                     let applied =
                         crate::browser::live_changes::apply_change(messages, me, frame).await;
@@ -221,8 +235,10 @@ fn Conversation(
             },
             move |state| live.set(state),
         );
-        let feed = send_wrapper::SendWrapper::new(feed);
-        on_cleanup(move || feed.take().stop());
+        let feed = std::sync::Arc::new(send_wrapper::SendWrapper::new(feed));
+        on_typing = Some(crate::browser::here::typing_notices(feed.clone()));
+        crate::browser::here::watch_idle(feed.clone());
+        on_cleanup(move || feed.stop());
         let keep = viewer.account.is_some();
         crate::browser::read_marker::mark_as_seen(
             room.to_string(),
@@ -348,6 +364,7 @@ fn Conversation(
                 <span class="live-state" data-state=move || live.get().key() role="status">
                     {move || live.get().label()}
                 </span>
+                <crate::components::here::People here />
                 <AccountControl />
             </header>
             <FlashNotice />
@@ -399,7 +416,8 @@ fn Conversation(
                     <button type="button" class="cancel" aria-label="Dismiss" on:click=move |_| action_error.set(None)>"×"</button>
                 </p>
             })}
-            <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer />
+            <crate::components::here::TypingLine here />
+            <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer on_typing />
         </main>
     }
 }
