@@ -1,15 +1,162 @@
-//! Who is in the room and who is typing, in the browser: folds the events
-//! socket's presence and typing frames (decoded by code loaded with the
-//! first one), says when this tab types (at most every 3 s, and a stop),
-//! and when it has been idle for 5 minutes.
+//! The room page's awareness, loaded after the page: who is here and who
+//! is typing (frames of the events socket), this tab's typing notices (at
+//! most every 3 s, and a stop) and idle state (5 minutes without input),
+//! the read position (moved as messages are seen: the newest in view while
+//! the tab is visible) and the tab title, `(N) #room – Chat` with N
+//! messages for me unread and `•` for other unread ones.
 
 use crate::browser::live_feed::LiveFeed;
 use crate::components::here::Here;
 use leptos::lazy;
 use leptos::prelude::*;
+use model::message::ChatMessage;
 use model::presence::{AwarenessFrame, IDLE_AFTER_S, TYPING_EVERY_S, TYPING_EXPIRES_S};
-use std::sync::Arc;
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+pub type Feed = std::sync::Arc<send_wrapper::SendWrapper<LiveFeed>>;
+
+/// What the room page hands over.
+pub struct RoomView {
+    pub room: String,
+    pub me: Option<String>,
+    pub messages: RwSignal<Vec<ChatMessage>>,
+    pub at_bottom: RwSignal<bool>,
+    /// The read position as this tab knows it.
+    pub read: RwSignal<u64>,
+    /// Whether the composer's draft has text.
+    pub drafting: RwSignal<bool>,
+}
+
+/// Starts everything above; it stops with the page.
+#[lazy]
+pub fn watch(view: RoomView, feed: Feed) {
+    let RoomView {
+        room,
+        me,
+        messages,
+        at_bottom,
+        read,
+        drafting,
+    } = view;
+    let visible = RwSignal::new(!document().hidden());
+    let on_visibility = Closure::<dyn Fn()>::new(move || visible.set(!document().hidden()));
+    let _ = document().add_event_listener_with_callback(
+        "visibilitychange",
+        on_visibility.as_ref().unchecked_ref(),
+    );
+    let on_visibility = send_wrapper::SendWrapper::new(on_visibility);
+
+    // Seen: the newest message while at the bottom of a visible tab.
+    let keep = me.is_some();
+    Effect::new(move |_| {
+        let newest = messages.with(|list| list.last().map_or(0, |m| m.seq));
+        if visible.get() && at_bottom.get() && newest > read.get_untracked() {
+            read.set(newest);
+            if keep {
+                let room = room.clone();
+                // A lost mark is made again by the next one.
+                leptos::task::spawn_local(async move {
+                    let _ = crate::browser::api::mark_read(&room, newest).await;
+                });
+            }
+        }
+    });
+
+    let title_room = document().title();
+    Effect::new(move |_| {
+        let read = read.get();
+        let me = me.as_deref().unwrap_or_default();
+        let (for_me, other) = messages.with(|list| {
+            list.iter()
+                .filter(|m| m.seq > read && !m.mine && !m.is_by_account(me))
+                .fold((0, 0), |(f, o), m| {
+                    if !me.is_empty() && m.is_for(me) {
+                        (f + 1, o)
+                    } else {
+                        (f, o + 1)
+                    }
+                })
+        });
+        let title = match (for_me, other) {
+            (0, 0) => title_room.clone(),
+            (0, _) => format!("• {title_room}"),
+            (n, _) => format!("({n}) {title_room}"),
+        };
+        document().set_title(&title);
+    });
+
+    // Typing: `true` at most every 3 s while the draft has text, one stop.
+    let last_typing = Rc::new(Cell::new(None::<f64>));
+    let typing_feed = feed.clone();
+    let typing = send_wrapper::SendWrapper::new(last_typing);
+    Effect::new(move |_| {
+        let now = js_sys::Date::now();
+        if drafting.get() {
+            if typing
+                .get()
+                .is_some_and(|at| now - at < (TYPING_EVERY_S * 1000) as f64)
+            {
+                return;
+            }
+            typing.set(Some(now));
+            typing_feed.say(r#"{"typing":true}"#);
+        } else if typing.replace(None).is_some() {
+            typing_feed.say(r#"{"typing":false}"#);
+        }
+    });
+    // The draft keeps changing while one types: say it again every 3 s.
+    let again = set_interval_with_handle(
+        move || {
+            if drafting.get_untracked() {
+                drafting.set(true);
+            }
+        },
+        Duration::from_secs(TYPING_EVERY_S),
+    );
+
+    // Idle after 5 minutes without a key or pointer; back with the next.
+    let last_input = send_wrapper::SendWrapper::new(Rc::new(Cell::new(js_sys::Date::now())));
+    let idle = send_wrapper::SendWrapper::new(Rc::new(Cell::new(false)));
+    let on_input = {
+        let (feed, last_input, idle) = (feed.clone(), last_input.clone(), idle.clone());
+        move || {
+            last_input.set(js_sys::Date::now());
+            if idle.replace(false) {
+                feed.say(r#"{"presence":"online"}"#);
+            }
+        }
+    };
+    let keys = window_event_listener(leptos::ev::keydown, {
+        let on_input = on_input.clone();
+        move |_| on_input()
+    });
+    let pointer = window_event_listener(leptos::ev::pointerdown, move |_| on_input());
+    let check = set_interval_with_handle(
+        move || {
+            if !idle.get() && js_sys::Date::now() - last_input.get() > (IDLE_AFTER_S * 1000) as f64
+            {
+                idle.set(true);
+                feed.say(r#"{"presence":"idle"}"#);
+            }
+        },
+        Duration::from_secs(30),
+    );
+    on_cleanup(move || {
+        keys.remove();
+        pointer.remove();
+        for interval in [check, again].into_iter().flatten() {
+            interval.clear();
+        }
+        let _ = document().remove_event_listener_with_callback(
+            "visibilitychange",
+            on_visibility.as_ref().unchecked_ref(),
+        );
+    });
+}
 
 /// Folds one presence or typing frame; `me` is never shown as typing.
 #[lazy]
@@ -39,63 +186,4 @@ pub fn apply_awareness(here: Here, me: Option<String>, frame: String) {
         }
         Err(_) => {}
     }
-}
-
-/// What the composer calls as its draft changes: `true` goes out at most
-/// every 3 s, `false` once when the draft is sent or cleared.
-pub fn typing_notices(feed: Arc<send_wrapper::SendWrapper<LiveFeed>>) -> Callback<bool> {
-    let last = std::sync::Mutex::new(None::<f64>);
-    Callback::new(move |typing: bool| {
-        let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
-        let now = js_sys::Date::now();
-        if typing {
-            if last.is_some_and(|at| now - at < (TYPING_EVERY_S * 1000) as f64) {
-                return;
-            }
-            *last = Some(now);
-            feed.say(r#"{"typing":true}"#);
-        } else if last.take().is_some() {
-            feed.say(r#"{"typing":false}"#);
-        }
-    })
-}
-
-/// Says `idle` after 5 minutes without a key or pointer, and `online`
-/// with the next one.
-pub fn watch_idle(feed: Arc<send_wrapper::SendWrapper<LiveFeed>>) {
-    let last_input = Arc::new(send_wrapper::SendWrapper::new(std::cell::Cell::new(
-        js_sys::Date::now(),
-    )));
-    let idle = Arc::new(send_wrapper::SendWrapper::new(std::cell::Cell::new(false)));
-    let on_input = {
-        let (feed, last_input, idle) = (feed.clone(), last_input.clone(), idle.clone());
-        move || {
-            last_input.set(js_sys::Date::now());
-            if idle.replace(false) {
-                feed.say(r#"{"presence":"online"}"#);
-            }
-        }
-    };
-    let keys = window_event_listener(leptos::ev::keydown, {
-        let on_input = on_input.clone();
-        move |_| on_input()
-    });
-    let pointer = window_event_listener(leptos::ev::pointerdown, move |_| on_input());
-    let check = set_interval_with_handle(
-        move || {
-            if !idle.get() && js_sys::Date::now() - last_input.get() > (IDLE_AFTER_S * 1000) as f64
-            {
-                idle.set(true);
-                feed.say(r#"{"presence":"idle"}"#);
-            }
-        },
-        Duration::from_secs(30),
-    );
-    on_cleanup(move || {
-        keys.remove();
-        pointer.remove();
-        if let Ok(check) = check {
-            check.clear();
-        }
-    });
 }

@@ -6,7 +6,6 @@ pub mod here;
 pub mod list_events;
 pub mod live_changes;
 pub mod live_feed;
-pub mod read_marker;
 
 const NAME_KEY: &str = "chat.name";
 

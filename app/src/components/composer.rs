@@ -19,9 +19,9 @@ pub fn Composer(
     on_sent: Callback<ChatMessage>,
     form_error: Option<String>,
     viewer: Viewer,
-    /// Told whether the draft has text, as it changes (typing notices).
-    #[prop(optional_no_strip)]
-    on_typing: Option<Callback<bool>>,
+    /// Set to whether the draft has text (typing notices).
+    #[prop(optional)]
+    drafting: Option<RwSignal<bool>>,
 ) -> impl IntoView {
     if !viewer.may_write() {
         let login = login_href(&format!("/r/{room}"));
@@ -45,14 +45,8 @@ pub fn Composer(
         Some(a) => (a.replying, a.editing),
         None => (RwSignal::new(None), RwSignal::new(None)),
     };
-    if let Some(on_typing) = on_typing {
-        Effect::new(move |was: Option<bool>| {
-            let typing = draft.with(|d| !d.trim().is_empty());
-            if typing || was == Some(true) {
-                on_typing.run(typing);
-            }
-            typing
-        });
+    if let Some(drafting) = drafting {
+        Effect::new(move |_| drafting.set(draft.with(|d| !d.trim().is_empty())));
     }
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     let focus = move || {

@@ -10,26 +10,26 @@ pub struct Here {
     pub typists: RwSignal<Vec<(String, f64)>>,
 }
 
-/// Who is here: a count that opens the list, idle people marked.
+/// Who is here: how many, and their names (idle ones marked) on hover.
 #[component]
 pub fn People(here: Here) -> impl IntoView {
-    move || {
-        let people = here.people.get();
-        (!people.is_empty()).then(|| {
-            let count = format!("{} here", people.len());
-            view! {
-                <details class="people">
-                    <summary>{count}</summary>
-                    <ul>
-                        {people.into_iter().map(|p| {
-                            let idle = p.state == PresenceState::Idle;
-                            view! { <li class:idle=idle class:verified=p.verified>{p.name}{idle.then_some(" (idle)")}</li> }
-                        }).collect_view()}
-                    </ul>
-                </details>
-            }
+    let names = move || {
+        here.people.with(|people| {
+            people
+                .iter()
+                .map(|p| match p.state {
+                    PresenceState::Idle => format!("{} (idle)", p.name),
+                    PresenceState::Online => p.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
         })
-    }
+    };
+    let count = move || {
+        here.people
+            .with(|p| (!p.is_empty()).then(|| format!("{} here", p.len())))
+    };
+    view! { <span class="people" title=names aria-label=names>{count}</span> }
 }
 
 /// "Ada is typing…" above the composer.

@@ -17,6 +17,23 @@ pub fn Lobby() -> impl IntoView {
             .and_then(|a| a.parse::<u64>().ok())
     };
     let rooms = Resource::new(after, list_rooms);
+    // Counts stay current while the lobby is open and visible.
+    #[cfg(feature = "hydrate")]
+    {
+        let poll = set_interval_with_handle(
+            move || {
+                if !document().hidden() {
+                    rooms.refetch();
+                }
+            },
+            std::time::Duration::from_secs(5),
+        );
+        on_cleanup(move || {
+            if let Ok(poll) = poll {
+                poll.clear();
+            }
+        });
+    }
     view! {
         <main class="page lobby">
             <header class="topbar">

@@ -122,6 +122,7 @@ fn Conversation(
     let me = viewer.account.clone();
     // Where the account had read to when the room opened: the "new
     // messages" divider stays there while the room is open.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     let read = RwSignal::new(
         opening
             .page
@@ -150,8 +151,7 @@ fn Conversation(
         people: RwSignal::new(Vec::new()),
         typists: RwSignal::new(Vec::new()),
     };
-    #[allow(unused_mut, unused_assignments)]
-    let mut on_typing = None;
+    let drafting = RwSignal::new(false);
 
     // The list scrolls in `column-reverse`, so scrollTop is 0 at the newest
     // message and negative above it: the browser keeps a reader who is at
@@ -236,17 +236,16 @@ fn Conversation(
             move |state| live.set(state),
         );
         let feed = std::sync::Arc::new(send_wrapper::SendWrapper::new(feed));
-        on_typing = Some(crate::browser::here::typing_notices(feed.clone()));
-        crate::browser::here::watch_idle(feed.clone());
-        on_cleanup(move || feed.stop());
-        let keep = viewer.account.is_some();
-        crate::browser::read_marker::mark_as_seen(
-            room.to_string(),
+        let view = crate::browser::here::RoomView {
+            room: room.to_string(),
+            me: viewer.account.clone(),
             messages,
             at_bottom,
             read,
-            keep,
-        );
+            drafting,
+        };
+        leptos::task::spawn_local(crate::browser::here::watch(view, feed.clone()));
+        on_cleanup(move || feed.stop());
     }
 
     let room_name = room.to_string();
@@ -330,33 +329,7 @@ fn Conversation(
         scroll_to_newest();
     });
 
-    // `(N) #room – Chat`: N messages for me not read yet, `•` for other
-    // unread ones.
-    let title = {
-        let (room, me) = (room.clone(), me.clone());
-        move || {
-            let read = read.get();
-            let me = me.as_deref().unwrap_or_default();
-            let (for_me, other) = messages.with(|list| {
-                list.iter()
-                    .filter(|m| m.seq > read && !m.mine && !m.is_by_account(me))
-                    .fold((0, 0), |(f, o), m| {
-                        if !me.is_empty() && m.is_for(me) {
-                            (f + 1, o)
-                        } else {
-                            (f, o + 1)
-                        }
-                    })
-            });
-            match (for_me, other) {
-                (0, 0) => format!("#{room} – Chat"),
-                (0, _) => format!("• #{room} – Chat"),
-                (n, _) => format!("({n}) #{room} – Chat"),
-            }
-        }
-    };
     view! {
-        <leptos_meta::Title text=title />
         <main class="page room">
             <header class="topbar">
                 <a class="back" href="/" aria-label="All rooms">"←"</a>
@@ -416,8 +389,10 @@ fn Conversation(
                     <button type="button" class="cancel" aria-label="Dismiss" on:click=move |_| action_error.set(None)>"×"</button>
                 </p>
             })}
-            <crate::components::here::TypingLine here />
-            <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer on_typing />
+            <div class="compose">
+                <crate::components::here::TypingLine here />
+                <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer drafting />
+            </div>
         </main>
     }
 }

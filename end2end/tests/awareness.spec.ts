@@ -1,0 +1,70 @@
+// Awareness in two browser contexts: unread counts in the lobby, the
+// "new messages" divider, the tab title, who is here, who is typing.
+import { test, expect, openRoom, sendFromComposer, uniqueRoom } from './fixtures';
+import type { Page } from '@playwright/test';
+
+const PASSWORD = 'correct horse';
+
+async function register(page: Page, url: string, name: string): Promise<void> {
+  await page.goto(`${url}/register`);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(`${url}/`);
+}
+
+const message = (page: Page, text: string) => page.locator('.messages .message', { hasText: text });
+
+async function setHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((hidden) => {
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
+test('awareness: presence, typing, unread counts, divider and title', async ({ server, openUser }) => {
+  const room = uniqueRoom('aware');
+  const ada = await openUser();
+  const bo = await openUser();
+  await register(ada.page, server.url, 'ada');
+  await register(bo.page, server.url, 'bo');
+  await openRoom(ada.page, server, room);
+  await sendFromComposer(ada.page, 'first');
+  await openRoom(bo.page, server, room);
+  await expect(message(bo.page, 'first')).toBeVisible();
+
+  // Both are here; A typing shows in B and goes when A sends.
+  await expect(ada.page.locator('.people')).toHaveText('2 here');
+  await ada.page.locator('.composer textarea').fill('typed slowly');
+  await expect(bo.page.locator('.typing')).toHaveText('ada is typing…');
+  await ada.page.locator('.composer textarea').press('Enter');
+  await expect(message(bo.page, 'typed slowly')).toBeVisible();
+  await expect(bo.page.locator('.typing')).toHaveText('');
+
+  // B leaves for the lobby: A sees B go; B's counts rise as A posts.
+  await bo.page.goto(`${server.url}/`);
+  await expect(ada.page.locator('.people')).toHaveText('1 here');
+  const row = bo.page.locator(`a[href="/r/${room}"]`);
+  await expect(row.locator('.unread-count')).toHaveCount(0);
+  await sendFromComposer(ada.page, 'second');
+  await expect(row.locator('.unread-count')).toHaveText('1', { timeout: 15_000 });
+  await sendFromComposer(ada.page, '@bo look at this');
+  await expect(row.locator('.unread-count')).toHaveText('2', { timeout: 15_000 });
+  await expect(row.locator('.mention-count')).toHaveText('@1');
+
+  // B opens the room: the divider sits at the first unread message.
+  await openRoom(bo.page, server, room);
+  await expect(bo.page.locator('.unread-divider')).toHaveText('New messages');
+  await expect(bo.page.locator('.unread-divider + .message')).toContainText('second');
+  await expect(bo.page).toHaveTitle(`#${room} – Chat`);
+
+  // In a hidden tab a mention counts in the title until it is seen.
+  await setHidden(bo.page, true);
+  await sendFromComposer(ada.page, '@bo are you there?');
+  await expect(bo.page).toHaveTitle(`(1) #${room} – Chat`);
+  await sendFromComposer(ada.page, 'just chatting');
+  await expect(bo.page).toHaveTitle(`(1) #${room} – Chat`);
+  await setHidden(bo.page, false);
+  await expect(bo.page).toHaveTitle(`#${room} – Chat`);
+});
