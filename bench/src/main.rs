@@ -6,7 +6,7 @@
 //! the chat server and the in-memory baseline under the same load.
 
 use clap::{Parser, ValueEnum};
-use futures::StreamExt;
+use futures::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use testkit::{ChatServer, Launch, rss_kib};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 #[derive(Parser, Debug, Clone)]
@@ -71,6 +72,11 @@ struct Args {
     #[arg(long, default_value_t = 0)]
     reaction_every: usize,
     /// Extra environment for the chat server, e.g. CHAT_MAX_MSGS_PER_ROOM=1000.
+    /// Extra tabs on the chat's events socket that say they are typing
+    /// every 3 s while the messages go out (presence and typing load).
+    #[arg(long, default_value_t = 0)]
+    typists: usize,
+
     #[arg(long = "server-env", value_parser = parse_env)]
     server_env: Vec<(String, String)>,
 }
@@ -329,6 +335,16 @@ async fn run(target: &Target, args: &Args) -> Value {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_connected = rss_kib(target.pid());
 
+    let typists: Vec<_> = if target.name == "chat" {
+        futures::future::join_all((0..args.typists).map(|k| typist(&target.base, k))).await
+    } else {
+        Vec::new()
+    };
+    let cpu_before = (
+        cpu_seconds(target.pid()),
+        target.nats_pid().map(cpu_seconds),
+    );
+
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.senders.max(1))
         .build()
@@ -440,6 +456,16 @@ async fn run(target: &Target, args: &Args) -> Value {
         }
     }
     let rss_end = rss_kib(target.pid());
+    let busy_seconds = send_started.elapsed().as_secs_f64();
+    let server_cpu = cpu_seconds(target.pid()) - cpu_before.0;
+    let nats_cpu = target
+        .nats_pid()
+        .map(cpu_seconds)
+        .zip(cpu_before.1)
+        .map(|(after, before)| after - before);
+    for typist in typists {
+        typist.abort();
+    }
 
     let mut delivery = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3).unwrap();
     let (mut duplicated, mut out_of_order, mut received) = (0u64, 0u64, 0u64);
@@ -494,14 +520,65 @@ async fn run(target: &Target, args: &Args) -> Value {
         "rss_kib": { "idle": rss_idle, "connected": rss_connected, "end": rss_end },
         "kib_per_connection": (rss_connected.saturating_sub(rss_idle)) as f64 / n,
         "nats_rss_kib": target.nats_pid().map(rss_kib),
+        "typists": if target.name == "chat" { args.typists } else { 0 },
+        "server_cpu_seconds": server_cpu,
+        "server_cpu_percent": 100.0 * server_cpu / busy_seconds,
+        "nats_cpu_seconds": nats_cpu,
     })
+}
+
+/// A tab that says it is typing every 3 s (and reads what it is sent).
+async fn typist(base: &str, k: usize) -> tokio::task::JoinHandle<()> {
+    let url = format!("ws://{base}/api/rooms/{ROOM}/events?name=typist{k}");
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "x-chat-guest-key",
+        format!("bench-typist-key-{k:08}").parse().unwrap(),
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("a typist connects");
+    let (mut write, mut read) = socket.split();
+    tokio::spawn(async move {
+        let reading = async { while let Some(Ok(_)) = read.next().await {} };
+        let typing = async {
+            let mut every = tokio::time::interval(Duration::from_secs(3));
+            loop {
+                every.tick().await;
+                if write
+                    .send(Message::Text(r#"{"typing":true}"#.into()))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        };
+        tokio::join!(reading, typing);
+    })
+}
+
+/// CPU time (user + system) a process has used, in seconds.
+fn cpu_seconds(pid: i32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and
+    // stime are the 12th and 13th from there, in clock ticks (100 a second).
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn summary(r: &Value) -> String {
     let d = &r["delivery_us"];
     let a = &r["ack_us"];
     format!(
-        "{:<8} subs={} msgs={} acked={} | delivery µs p50={} p90={} p99={} p99.9={} max={} | ack µs p50={} p99={} | lost={} dup={} ooo={} | {:.0} deliveries/s | RSS KiB idle={} conn={} end={} ({:.1} KiB/conn)",
+        "{:<8} subs={} msgs={} acked={} | delivery µs p50={} p90={} p99={} p99.9={} max={} | ack µs p50={} p99={} | lost={} dup={} ooo={} | {:.0} deliveries/s | RSS KiB idle={} conn={} end={} ({:.1} KiB/conn) | CPU s server={:.1} ({:.0}%) nats={:.1}",
         r["target"].as_str().unwrap_or(""),
         r["subscribers"],
         r["messages"],
@@ -521,6 +598,9 @@ fn summary(r: &Value) -> String {
         r["rss_kib"]["connected"],
         r["rss_kib"]["end"],
         r["kib_per_connection"].as_f64().unwrap_or(0.0),
+        r["server_cpu_seconds"].as_f64().unwrap_or(0.0),
+        r["server_cpu_percent"].as_f64().unwrap_or(0.0),
+        r["nats_cpu_seconds"].as_f64().unwrap_or(0.0),
     )
 }
 

@@ -35,7 +35,7 @@ test('awareness: presence, typing, unread counts, divider and title', async ({ s
   await expect(message(bo.page, 'first')).toBeVisible();
 
   // Both are here; A typing shows in B and goes when A sends.
-  await expect(ada.page.locator('.people')).toHaveText('2 here');
+  await expect(ada.page.locator('.people summary')).toHaveText('2 here');
   await ada.page.locator('.composer textarea').fill('typed slowly');
   await expect(bo.page.locator('.typing')).toHaveText('ada is typing…');
   await ada.page.locator('.composer textarea').press('Enter');
@@ -44,7 +44,7 @@ test('awareness: presence, typing, unread counts, divider and title', async ({ s
 
   // B leaves for the lobby: A sees B go; B's counts rise as A posts.
   await bo.page.goto(`${server.url}/`);
-  await expect(ada.page.locator('.people')).toHaveText('1 here');
+  await expect(ada.page.locator('.people summary')).toHaveText('1 here');
   const row = bo.page.locator(`a[href="/r/${room}"]`);
   await expect(row.locator('.unread-count')).toHaveCount(0);
   await sendFromComposer(ada.page, 'second');
@@ -67,4 +67,13 @@ test('awareness: presence, typing, unread counts, divider and title', async ({ s
   await expect(bo.page).toHaveTitle(`(1) #${room} – Chat`);
   await setHidden(bo.page, false);
   await expect(bo.page).toHaveTitle(`#${room} – Chat`);
+
+  // The mentions page lists what was for bo, newest first; a click opens
+  // the message in its room.
+  await bo.page.goto(`${server.url}/mentions`);
+  const mentions = bo.page.locator('.mention-list li');
+  await expect(mentions).toHaveCount(2);
+  await expect(mentions.first()).toContainText('@bo are you there?');
+  await mentions.nth(1).locator('a').click();
+  await expect(bo.page.locator('.message.highlighted')).toContainText('@bo look at this');
 });

@@ -77,6 +77,16 @@ pub struct ReadPosition {
     pub read_seq: u64,
 }
 
+/// `GET /api/mentions?before=&limit=`: messages that mention the caller
+/// (by name or `@room`) or reply to it, across rooms, newest first.
+/// `before` is a message's `seq` from an earlier page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MentionsPage {
+    pub messages: Vec<crate::message::ChatMessage>,
+    /// Older mentions exist: ask again with `before` = the last `seq`.
+    pub has_older: bool,
+}
+
 /// `GET /api/rooms/{room}/messages?before=&limit=`
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PageQuery {

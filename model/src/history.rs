@@ -19,6 +19,15 @@ pub struct HistoryPage {
     pub read_seq: Option<u64>,
 }
 
+/// Where the "new messages" divider goes: the first message after `read`
+/// that someone else wrote.
+pub fn first_unread(list: &[ChatMessage], read: u64, me: Option<&str>) -> Option<u64> {
+    let me = me.unwrap_or_default();
+    list.iter()
+        .find(|m| m.seq > read && !m.mine && !m.is_by_account(me))
+        .map(|m| m.seq)
+}
+
 /// Adds `incoming` to a room's list, keeping sequence order and each
 /// sequence once (a message may come from a send, the live feed and a
 /// history page). Returns true when a message landed after the previous

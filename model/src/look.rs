@@ -10,13 +10,37 @@ pub const GROUP_SECONDS: i64 = 5 * 60;
 /// A stable hue (0–359) for a name: the same name has the same colour
 /// everywhere.
 pub fn name_hue(name: &str) -> u32 {
-    // FNV-1a: tiny, and identical on the server, in the browser and in a terminal.
+    fnv1a(name) % 360
+}
+
+/// FNV-1a: tiny, and identical on the server, in the browser and in a terminal.
+fn fnv1a(name: &str) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
     for b in name.bytes() {
         hash ^= u32::from(b);
         hash = hash.wrapping_mul(0x0100_0193);
     }
-    hash % 360
+    hash
+}
+
+/// Tones per hue: names of close hues still differ in lightness.
+pub const NAME_TONES: u32 = 3;
+
+/// How a name is drawn when its account chose no colour: a hue and one of
+/// [`NAME_TONES`] lightness steps (the page's style sheet turns them into
+/// a colour with enough contrast on the light and the dark background).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameLook {
+    pub hue: u32,
+    pub tone: u32,
+}
+
+pub fn name_look(name: &str) -> NameLook {
+    let hash = fnv1a(name);
+    NameLook {
+        hue: hash % 360,
+        tone: (hash / 360) % NAME_TONES,
+    }
 }
 
 /// Whether `message` starts a new group (a header with name and time)

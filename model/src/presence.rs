@@ -21,6 +21,18 @@ pub const TYPING_EXPIRES_S: u64 = 6;
 /// Above this many people present, nobody's typing is shown.
 pub const TYPING_MAX_PRESENT: usize = 100;
 
+/// People named at most in a presence frame (the count covers the rest).
+pub const PRESENCE_LISTED: usize = 200;
+
+impl AwarenessFrame {
+    /// The presence frame for `people`, sorted by name.
+    pub fn presence(mut people: Vec<Present>) -> Self {
+        let count = people.len();
+        people.truncate(PRESENCE_LISTED);
+        AwarenessFrame::Presence { people, count }
+    }
+}
+
 /// One person in a room (all their tabs, on every instance, as one).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Present {
@@ -37,8 +49,9 @@ pub struct Present {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum AwarenessFrame {
-    /// Everyone present now, sorted by name.
-    Presence { people: Vec<Present> },
+    /// Who is present now, sorted by name: everyone, or the first
+    /// [`PRESENCE_LISTED`] in a bigger room; `count` is how many in all.
+    Presence { people: Vec<Present>, count: usize },
     /// `from` started (`on`) or stopped typing.
     Typing {
         from: String,
@@ -46,6 +59,9 @@ pub enum AwarenessFrame {
         verified: bool,
         on: bool,
     },
+    /// The caller's read position in `room` moved (from another of its
+    /// tabs or devices): only an account's own sockets get these.
+    Read { room: String, seq: u64 },
 }
 
 /// What a tab may send on its events socket.
@@ -95,6 +111,14 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&frame).unwrap(),
             r#"{"type":"typing","from":"Ada","verified":true,"on":true}"#
+        );
+        let read = AwarenessFrame::Read {
+            room: "general".into(),
+            seq: 42,
+        };
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"{"type":"read","room":"general","seq":42}"#
         );
         let signal: TabSignal = serde_json::from_str(r#"{"presence":"idle"}"#).unwrap();
         assert_eq!(signal, TabSignal::Presence(PresenceState::Idle));

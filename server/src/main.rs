@@ -7,6 +7,7 @@ use axum::extract::Request;
 use clap::Parser;
 use leptos::prelude::LeptosOptions;
 use model::account::{AccountSettings, Viewer};
+use model::api::MentionsPage;
 use service::Chat;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -35,6 +36,10 @@ impl WebUi for LeptosApp {
 
     fn settings_page(&self, viewer: Viewer, settings: AccountSettings) -> String {
         app::pages::account::settings_page(viewer, settings)
+    }
+
+    fn mentions_page(&self, viewer: Viewer, mentions: MentionsPage, older: bool) -> String {
+        app::pages::mentions::mentions_page(viewer, mentions, older)
     }
 }
 

@@ -62,6 +62,18 @@ async fn post(server: &ChatServer, token: &str, room: &str, body: Value) -> u64 
         .unwrap()
 }
 
+async fn mentions(server: &ChatServer, token: Option<&str>, query: &str) -> Value {
+    let mut request = server
+        .http
+        .get(server.url(&format!("/api/mentions{query}")));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn read_positions_move_forward_only_on_every_instance_and_survive_restarts() {
     let nats = NatsServer::start();
@@ -70,6 +82,13 @@ async fn read_positions_move_forward_only_on_every_instance_and_survive_restarts
     let mut a = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
     let b = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
     let (_, token) = member(&a, "ada").await;
+    // Ada's other device, on the other instance, follows her position.
+    let bearer = format!("Bearer {token}");
+    let mut other_device = LiveTab::connect_as(
+        &b.ws_url("/api/rooms/news/events"),
+        &[("authorization", &bearer)],
+    )
+    .await;
     let mut seqs = Vec::new();
     for i in 1..=5 {
         seqs.push(
@@ -81,6 +100,11 @@ async fn read_positions_move_forward_only_on_every_instance_and_survive_restarts
 
     let (status, at) = mark(&a, Some(&token), "news", json!({"seq": seqs[2]})).await;
     assert_eq!((status, &at["read_seq"]), (200, &json!(seqs[2])));
+    let moved = other_device.next_where(|f| f["type"] == "read").await;
+    assert_eq!(
+        moved,
+        json!({"type": "read", "room": "news", "seq": seqs[2]})
+    );
     // Older, from another tab on the other instance: the position stays.
     let (status, at) = mark(&b, Some(&token), "news", json!({"seq": seqs[1]})).await;
     assert_eq!((status, &at["read_seq"]), (200, &json!(seqs[2])));
@@ -203,6 +227,82 @@ async fn unread_and_mention_counts_per_room() {
         question < divider && divider < plain,
         "divider between bo's message and the first unread"
     );
+    // The mentions page: what is for bo, newest first, as it is now.
+    let bodies = |page: &Value| -> Vec<String> {
+        page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let page = mentions(&server, Some(&bo), "").await;
+    assert_eq!(bodies(&page), ["@room all", "answer", "@bo look"], "{page}");
+    assert_eq!(page["has_older"], false);
+    let first = mentions(&server, Some(&bo), "?limit=1").await;
+    assert_eq!(
+        (bodies(&first), &first["has_older"]),
+        (vec!["@room all".to_owned()], &json!(true))
+    );
+    let before = first["messages"][0]["seq"].as_u64().unwrap();
+    let rest = mentions(&server, Some(&bo), &format!("?before={before}")).await;
+    assert_eq!(bodies(&rest), ["answer", "@bo look"]);
+    // Ada's own @room and her own "@ada" are not hers to be told of; bo's
+    // mention of her is.
+    post(
+        &server,
+        &bo,
+        "other",
+        json!({"id": "b2", "body": "thanks @ada"}),
+    )
+    .await;
+    assert_eq!(
+        bodies(&mentions(&server, Some(&ada), "").await),
+        ["thanks @ada"]
+    );
+    // An edit that drops the name, and a delete, take them off the list.
+    let look = page["messages"][2]["seq"].as_u64().unwrap();
+    let answer = page["messages"][1]["seq"].as_u64().unwrap();
+    let edited = server
+        .http
+        .patch(server.url(&format!("/api/rooms/team/messages/{look}")))
+        .bearer_auth(&ada)
+        .json(&json!({"body": "look, everyone"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(edited.status(), 200);
+    let deleted = server
+        .http
+        .delete(server.url(&format!("/api/rooms/team/messages/{answer}")))
+        .bearer_auth(&ada)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        bodies(&mentions(&server, Some(&bo), "").await),
+        ["@room all"]
+    );
+    // Bad input and guests: a clear error.
+    for query in ["?limit=0", "?limit=201", "?before=x"] {
+        let response = server
+            .http
+            .get(server.url(&format!("/api/mentions{query}")))
+            .bearer_auth(&bo)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+    }
+    let guest = server
+        .http
+        .get(server.url("/api/mentions"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(guest.status(), 401);
+
     // a guest gets no counts.
     let guest: Vec<Value> = server.get("/api/rooms").await.json().await.unwrap();
     assert!(room(&guest, "team").get("unread").is_none());

@@ -81,6 +81,7 @@ pub(crate) struct Inner {
     client: async_nats::Client,
     pub(crate) log: RoomLog,
     pub(crate) reads: ReadPositions,
+    pub(crate) mentions: crate::mentions::MentionIndex,
     pub(crate) awareness: Awareness,
     hub: Arc<Hub>,
     pub(crate) rooms: Arc<RoomIndex>,
@@ -149,7 +150,15 @@ impl Chat {
         }
 
         let log = RoomLog::open(client.clone(), &settings.stream).await?;
-        let reads = ReadPositions::open(log.jetstream(), settings.stream.replicas).await?;
+        let reads =
+            ReadPositions::open(log.jetstream(), client.clone(), settings.stream.replicas).await?;
+        let mentions = crate::mentions::MentionIndex::open(
+            log.jetstream(),
+            client.clone(),
+            settings.stream.replicas,
+            settings.stream.max_age,
+        )
+        .await?;
         let awareness = Awareness::open(
             client.clone(),
             log.jetstream(),
@@ -207,6 +216,7 @@ impl Chat {
                 client,
                 log,
                 reads,
+                mentions,
                 awareness,
                 hub,
                 rooms,
@@ -276,6 +286,7 @@ impl Chat {
         inner
             .rooms
             .record(message.room.as_str(), stored.seq, &stored.ts);
+        self.index_mentions(identity, &stored).await;
         if let Some(account) = identity.account() {
             // What one wrote is read; off the answer's path.
             let (reads, id, room, seq) = (

@@ -161,6 +161,7 @@ impl Chat {
             })
             .await?;
         apply_state(&mut message, &state, identity.author_key().as_deref());
+        self.index_mentions(identity, &message).await;
         Ok(message)
     }
 

@@ -28,6 +28,9 @@ const REFRESH: Duration = Duration::from_secs(5);
 /// Keys read at most per room.
 const MAX_PRESENT_KEYS: usize = 10_000;
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// A room's presence frames go out at most this often: a thousand people
+/// arriving at once make a frame a second, not a thousand.
+const PRESENCE_EVERY: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub(crate) struct Awareness {
@@ -41,8 +44,14 @@ struct Shared {
     /// This instance's people per room: their look and how many tabs
     /// (and how many of those idle).
     local: Mutex<HashMap<(String, String), Local>>,
-    /// Rooms whose signals this instance follows.
-    rooms: Mutex<HashMap<String, broadcast::Sender<Arc<str>>>>,
+    /// Rooms whose signals this instance follows, and the last presence
+    /// frame sent in each (a new tab's first frame, without a read).
+    rooms: Mutex<HashMap<String, Followed>>,
+}
+
+struct Followed {
+    tx: broadcast::Sender<Arc<str>>,
+    last: Option<Arc<str>>,
 }
 
 struct Local {
@@ -105,7 +114,7 @@ impl Awareness {
             });
             entry.tabs += 1;
         }
-        self.announce(&room, &who);
+        self.announce(&room, &who, true);
         Visit {
             awareness: self.clone(),
             room,
@@ -115,8 +124,8 @@ impl Awareness {
     }
 
     /// Puts this instance's key of `who` in `room` (or deletes it when no
-    /// tab is left) and tells the room's followers.
-    fn announce(&self, room: &str, who: &str) {
+    /// tab is left) and, with `nudge`, tells the room's followers.
+    fn announce(&self, room: &str, who: &str, nudge: bool) {
         let key = format!("{room}.{who}.{}", self.inner.instance);
         let value = {
             let local = self.inner.local.lock().unwrap_or_else(|p| p.into_inner());
@@ -144,6 +153,9 @@ impl Awareness {
             if let Err(e) = written {
                 tracing::debug!(error = %e, "presence not written");
             }
+            if !nudge {
+                return;
+            }
             let _ = inner
                 .client
                 .publish(signal_subject(&room), r#"{"type":"presence"}"#.into())
@@ -159,8 +171,9 @@ impl Awareness {
                 let local = self.inner.local.lock().unwrap_or_else(|p| p.into_inner());
                 local.keys().cloned().collect()
             };
+            // A heartbeat changes nobody's presence: no nudge.
             for (room, who) in keys {
-                self.announce(&room, &who);
+                self.announce(&room, &who, false);
             }
         }
     }
@@ -251,13 +264,38 @@ impl Awareness {
     /// instance: presence when it changes, typing as it is said.
     pub fn signals(&self, room: &RoomName) -> broadcast::Receiver<Arc<str>> {
         let mut rooms = self.inner.rooms.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(tx) = rooms.get(room.as_str()) {
-            return tx.subscribe();
+        if let Some(followed) = rooms.get(room.as_str()) {
+            return followed.tx.subscribe();
         }
         let (tx, rx) = broadcast::channel(64);
-        rooms.insert(room.to_string(), tx.clone());
+        rooms.insert(
+            room.to_string(),
+            Followed {
+                tx: tx.clone(),
+                last: None,
+            },
+        );
         tokio::spawn(self.clone().follow(room.clone(), tx));
         rx
+    }
+
+    /// The room's presence frame: the last one this instance sent, else
+    /// read now.
+    pub async fn presence_frame(&self, room: &RoomName) -> Result<Arc<str>, RoomLogError> {
+        let sent = self
+            .inner
+            .rooms
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(room.as_str())
+            .and_then(|f| f.last.clone());
+        if let Some(frame) = sent {
+            return Ok(frame);
+        }
+        let frame = AwarenessFrame::presence(self.present(room).await?);
+        Ok(Arc::from(
+            serde_json::to_string(&frame).expect("a frame serialises"),
+        ))
     }
 
     async fn follow(self, room: RoomName, tx: broadcast::Sender<Arc<str>>) {
@@ -276,10 +314,14 @@ impl Awareness {
         };
         let mut last: Vec<Present> = Vec::new();
         let mut refresh = tokio::time::interval(REFRESH);
+        // A change waits for `next_frame`, so changes close together make
+        // one frame.
+        let mut pending = false;
+        let mut next_frame = tokio::time::Instant::now();
         loop {
-            let changed = tokio::select! {
+            tokio::select! {
                 signal = signals.next() => match signal {
-                    Some(signal) if signal.payload.as_ref() == br#"{"type":"presence"}"# => true,
+                    Some(signal) if signal.payload.as_ref() == br#"{"type":"presence"}"# => pending = true,
                     Some(signal) => {
                         // Typing: passed on unless the room is too full for it.
                         if last.len() <= TYPING_MAX_PRESENT
@@ -287,32 +329,43 @@ impl Awareness {
                         {
                             let _ = tx.send(Arc::from(text));
                         }
-                        false
                     }
                     None => break,
                 },
-                _ = refresh.tick() => true,
-            };
+                _ = refresh.tick() => pending = true,
+                _ = tokio::time::sleep_until(next_frame), if pending => {
+                    pending = false;
+                    next_frame = tokio::time::Instant::now() + PRESENCE_EVERY;
+                    if let Ok(people) = self.present(&room).await
+                        && people != last
+                    {
+                        let frame: Arc<str> = Arc::from(
+                            serde_json::to_string(&AwarenessFrame::presence(people.clone()))
+                                .expect("a frame serialises"),
+                        );
+                        if let Some(followed) = self
+                            .inner
+                            .rooms
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get_mut(room.as_str())
+                            .filter(|f| f.tx.same_channel(&tx))
+                        {
+                            followed.last = Some(frame.clone());
+                        }
+                        let _ = tx.send(frame);
+                        last = people;
+                    }
+                }
+            }
             if tx.receiver_count() == 0 {
                 break;
-            }
-            if changed
-                && let Ok(people) = self.present(&room).await
-                && people != last
-            {
-                let frame = AwarenessFrame::Presence {
-                    people: people.clone(),
-                };
-                let _ = tx.send(Arc::from(
-                    serde_json::to_string(&frame).expect("a frame serialises"),
-                ));
-                last = people;
             }
         }
         let mut rooms = self.inner.rooms.lock().unwrap_or_else(|p| p.into_inner());
         if rooms
             .get(room.as_str())
-            .is_some_and(|t| t.same_channel(&tx))
+            .is_some_and(|f| f.tx.same_channel(&tx))
         {
             rooms.remove(room.as_str());
         }
@@ -341,7 +394,7 @@ impl Visit {
                 }
             }
         }
-        self.awareness.announce(&self.room, &self.who);
+        self.awareness.announce(&self.room, &self.who, true);
     }
 }
 
@@ -365,7 +418,7 @@ impl Drop for Visit {
                 }
             }
         }
-        self.awareness.announce(&self.room, &self.who);
+        self.awareness.announce(&self.room, &self.who, true);
     }
 }
 
@@ -422,6 +475,11 @@ impl crate::chat::Chat {
     /// Everyone in `room` now.
     pub async fn presence(&self, room: &RoomName) -> Result<Vec<Present>, crate::Error> {
         Ok(self.inner.awareness.present(room).await?)
+    }
+
+    /// The room's current presence frame (JSON text).
+    pub async fn presence_frame(&self, room: &RoomName) -> Result<Arc<str>, crate::Error> {
+        Ok(self.inner.awareness.presence_frame(room).await?)
     }
 
     /// The room's presence and typing frames as they happen.

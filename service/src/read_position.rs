@@ -4,20 +4,36 @@
 //! moves forward (two tabs racing cannot move it back), unless the reader
 //! marks a message unread. `<account id>._since` is where an account
 //! started: rooms it never opened are unread only after that.
+//!
+//! A move is told on core NATS, `chat_read.<account id>`, as the events
+//! socket's `read` frame, so the account's tabs on every instance follow.
 
 use crate::room_log::{RoomLogError, failed, unavailable};
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
+use model::presence::AwarenessFrame;
 use model::room::RoomName;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
 
 const READ_BUCKET: &str = "CHAT_READ";
 const SINCE_KEY: &str = "_since";
 const UPDATE_ROUNDS: usize = 16;
 
+/// How often a follow with no tab left notices it (moves come rarely).
+const FOLLOW_CHECK: Duration = Duration::from_secs(30);
+
+/// A read position moved: the room and the `read` frame to pass on.
+pub type ReadMoved = Arc<(String, Arc<str>)>;
+
 #[derive(Clone)]
 pub(crate) struct ReadPositions {
     kv: kv::Store,
+    client: async_nats::Client,
+    /// Accounts with tabs on this instance, each followed once.
+    followers: Arc<Mutex<HashMap<i64, broadcast::Sender<ReadMoved>>>>,
 }
 
 /// An account's read positions.
@@ -35,7 +51,11 @@ impl ReadMap {
 }
 
 impl ReadPositions {
-    pub async fn open(js: &jetstream::Context, replicas: usize) -> Result<Self, RoomLogError> {
+    pub async fn open(
+        js: &jetstream::Context,
+        client: async_nats::Client,
+        replicas: usize,
+    ) -> Result<Self, RoomLogError> {
         let kv = js
             .create_or_update_key_value(kv::Config {
                 bucket: READ_BUCKET.into(),
@@ -48,7 +68,50 @@ impl ReadPositions {
             })
             .await
             .map_err(unavailable("setting up the read positions bucket"))?;
-        Ok(ReadPositions { kv })
+        Ok(ReadPositions {
+            kv,
+            client,
+            followers: Arc::default(),
+        })
+    }
+
+    /// The moves of `account`'s read positions, from any instance.
+    pub fn follow(&self, account: i64) -> broadcast::Receiver<ReadMoved> {
+        let mut followers = self.followers.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(tx) = followers.get(&account) {
+            return tx.subscribe();
+        }
+        let (tx, rx) = broadcast::channel(16);
+        followers.insert(account, tx.clone());
+        tokio::spawn(self.clone().pass_on(account, tx));
+        rx
+    }
+
+    async fn pass_on(self, account: i64, tx: broadcast::Sender<ReadMoved>) {
+        if let Ok(mut moves) = self.client.subscribe(moves_subject(account)).await {
+            let mut check = tokio::time::interval(FOLLOW_CHECK);
+            loop {
+                tokio::select! {
+                    moved = moves.next() => {
+                        let Some(moved) = moved else { break };
+                        if let Ok(AwarenessFrame::Read { room, .. }) =
+                            serde_json::from_slice::<AwarenessFrame>(&moved.payload)
+                            && let Ok(text) = std::str::from_utf8(&moved.payload)
+                        {
+                            let _ = tx.send(Arc::new((room, Arc::from(text))));
+                        }
+                    }
+                    _ = check.tick() => {}
+                }
+                if tx.receiver_count() == 0 {
+                    break;
+                }
+            }
+        }
+        let mut followers = self.followers.lock().unwrap_or_else(|p| p.into_inner());
+        if followers.get(&account).is_some_and(|t| t.same_channel(&tx)) {
+            followers.remove(&account);
+        }
     }
 
     /// Every position of `account`; on its first call it records `now` (the
@@ -111,7 +174,19 @@ impl ReadPositions {
         now: u64,
     ) -> Result<u64, RoomLogError> {
         self.since(account, now).await?;
-        self.set(&format!("{account}.{room}"), seq, back).await
+        let position = self.set(&format!("{account}.{room}"), seq, back).await?;
+        let frame = AwarenessFrame::Read {
+            room: room.to_string(),
+            seq: position,
+        };
+        let payload = serde_json::to_vec(&frame).expect("a frame serialises");
+        // Told even when nothing moved: cheap, and a tab that missed the
+        // move it made itself learns it from this.
+        let _ = self
+            .client
+            .publish(moves_subject(account), payload.into())
+            .await;
+        Ok(position)
     }
 
     async fn set(&self, key: &str, seq: u64, back: bool) -> Result<u64, RoomLogError> {
@@ -155,6 +230,10 @@ impl ReadPositions {
             "too many concurrent changes",
         ))
     }
+}
+
+fn moves_subject(account: i64) -> String {
+    format!("chat_read.{account}")
 }
 
 fn parse(value: &[u8]) -> Option<u64> {

@@ -52,6 +52,15 @@ impl Chat {
             .await?)
     }
 
+    /// The moves of the caller's read positions, from any of its tabs on
+    /// any instance (accounts only).
+    pub fn read_moves(
+        &self,
+        identity: &Identity,
+    ) -> Option<tokio::sync::broadcast::Receiver<crate::read_position::ReadMoved>> {
+        Some(self.inner.reads.follow(identity.account()?.id))
+    }
+
     /// The caller's read position in `room` (accounts only).
     pub async fn read_position(
         &self,

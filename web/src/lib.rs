@@ -136,6 +136,7 @@ pub async fn run(
         live: Arc::new(http::live::LiveLimits::new(
             settings.max_live_sockets_per_address,
             settings.slow_tab_timeout,
+            !settings.no_awareness,
         )),
         ui,
         session_ttl: settings.session_ttl,

@@ -2,7 +2,9 @@
 
 use crate::AppState;
 use crate::accounts::{login, logout, register, settings};
-use crate::http::{conversation, go, health, live, messages, presence, read, rooms, server_fns};
+use crate::http::{
+    conversation, go, health, live, mentions, messages, presence, read, rooms, server_fns,
+};
 use crate::middleware::{guard, guest_key, origin, sessions::SessionLayer};
 use crate::settings::Settings;
 use axum::Router;
@@ -40,6 +42,7 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         )
         .route("/api/names", get(conversation::names))
         .route("/api/emoji", get(conversation::emoji))
+        .route("/api/mentions", get(mentions::list))
         .route("/api/rooms/{room}/read", post(read::mark))
         .route("/api/rooms/{room}/presence", get(presence::list))
         .route("/api/rooms/{room}/typing", post(presence::typing))
@@ -57,6 +60,7 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         .route("/register", get(register::page).post(register::submit))
         .route("/logout", post(logout::submit))
         .route("/settings", get(settings::page))
+        .route("/mentions", get(mentions::page))
         .route("/settings/appearance", post(settings::appearance))
         .route("/settings/password", post(settings::password))
         .route("/settings/sessions/end", post(settings::end_sessions))

@@ -107,6 +107,12 @@ pub struct Settings {
     #[arg(long, env = "CHAT_PRESENCE_EXPIRES", default_value = "45s", value_parser = parse_duration)]
     pub presence_expires: Duration,
 
+    /// Events sockets carry no presence, typing or read frames (for very
+    /// large broadcast rooms); read positions, unread counts and mentions
+    /// stay.
+    #[arg(long, env = "CHAT_NO_AWARENESS")]
+    pub no_awareness: bool,
+
     /// Other origins (e.g. `https://chat.example.com` behind a proxy that
     /// rewrites Host) whose POSTs are accepted; comma-separated.
     #[arg(long, env = "CHAT_ALLOWED_ORIGINS", value_delimiter = ',')]

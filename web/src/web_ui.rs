@@ -9,6 +9,7 @@ use axum::extract::Request;
 use axum::response::Response;
 use leptos::prelude::LeptosOptions;
 use model::account::{AccountSettings, Viewer};
+use model::api::MentionsPage;
 use service::Chat;
 use std::future::Future;
 use std::pin::Pin;
@@ -26,4 +27,7 @@ pub trait WebUi: Send + Sync + 'static {
     fn register_page(&self, viewer: Viewer, next: &str) -> String;
     /// `/settings` of a logged-in account.
     fn settings_page(&self, viewer: Viewer, settings: AccountSettings) -> String;
+    /// `/mentions` of a logged-in account; `older` when it is not the
+    /// newest page.
+    fn mentions_page(&self, viewer: Viewer, mentions: MentionsPage, older: bool) -> String;
 }

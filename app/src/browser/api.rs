@@ -60,10 +60,10 @@ pub async fn edit(room: &str, seq: u64, body: String) -> Result<ChatMessage, Api
 }
 
 /// Moves the account's read position in `room` up to `seq`.
-pub async fn mark_read(room: &str, seq: u64) -> Result<(), ApiFailure> {
+/// Moves the read position to `seq`, or with `unread` back to before it.
+pub async fn mark_read(room: &str, seq: u64, unread: bool) -> Result<(), ApiFailure> {
     let path = format!("/api/rooms/{}/read", percent_encode(room));
-    let mark =
-        serde_json::to_string(&model::api::ReadMark { seq, unread: false }).unwrap_or_default();
+    let mark = serde_json::to_string(&model::api::ReadMark { seq, unread }).unwrap_or_default();
     call("POST", &path, Some(mark)).await.map(|_| ())
 }
 

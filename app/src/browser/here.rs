@@ -6,6 +6,7 @@
 //! messages for me unread and `•` for other unread ones.
 
 use crate::browser::live_feed::LiveFeed;
+use crate::browser::{storage_get, storage_set};
 use crate::components::here::Here;
 use leptos::lazy;
 use leptos::prelude::*;
@@ -27,6 +28,8 @@ pub struct RoomView {
     pub at_bottom: RwSignal<bool>,
     /// The read position as this tab knows it.
     pub read: RwSignal<u64>,
+    /// Where the "new messages" divider is (set here for a guest).
+    pub first_unread: RwSignal<Option<u64>>,
     /// Whether the composer's draft has text.
     pub drafting: RwSignal<bool>,
 }
@@ -40,8 +43,18 @@ pub fn watch(view: RoomView, feed: Feed) {
         messages,
         at_bottom,
         read,
+        first_unread,
         drafting,
     } = view;
+    // A guest's read position is kept in this browser.
+    let keep = me.is_some();
+    let stored_key = format!("chat.read.{room}");
+    if !keep && let Some(stored) = storage_get(&stored_key).and_then(|v| v.parse::<u64>().ok()) {
+        read.set(stored);
+        first_unread
+            .set(messages.with_untracked(|list| model::history::first_unread(list, stored, None)));
+    }
+    crate::browser::notices::start(&room, me.clone(), messages, read);
     let visible = RwSignal::new(!document().hidden());
     let on_visibility = Closure::<dyn Fn()>::new(move || visible.set(!document().hidden()));
     let _ = document().add_event_listener_with_callback(
@@ -51,7 +64,6 @@ pub fn watch(view: RoomView, feed: Feed) {
     let on_visibility = send_wrapper::SendWrapper::new(on_visibility);
 
     // Seen: the newest message while at the bottom of a visible tab.
-    let keep = me.is_some();
     Effect::new(move |_| {
         let newest = messages.with(|list| list.last().map_or(0, |m| m.seq));
         if visible.get() && at_bottom.get() && newest > read.get_untracked() {
@@ -60,8 +72,10 @@ pub fn watch(view: RoomView, feed: Feed) {
                 let room = room.clone();
                 // A lost mark is made again by the next one.
                 leptos::task::spawn_local(async move {
-                    let _ = crate::browser::api::mark_read(&room, newest).await;
+                    let _ = crate::browser::api::mark_read(&room, newest, false).await;
                 });
+            } else {
+                storage_set(&stored_key, &newest.to_string());
             }
         }
     });
@@ -158,11 +172,16 @@ pub fn watch(view: RoomView, feed: Feed) {
     });
 }
 
-/// Folds one presence or typing frame; `me` is never shown as typing.
+/// Folds one presence, typing or read frame; `me` is never shown as typing.
 #[lazy]
 pub fn apply_awareness(here: Here, me: Option<String>, frame: String) {
     match serde_json::from_str::<AwarenessFrame>(&frame) {
-        Ok(AwarenessFrame::Presence { people }) => here.people.set(people),
+        Ok(AwarenessFrame::Presence { people, count }) => {
+            here.people.set(people);
+            here.count.set(count);
+        }
+        // Another tab or device of the account read on (or marked unread).
+        Ok(AwarenessFrame::Read { seq, .. }) => here.read.set(seq),
         Ok(AwarenessFrame::Typing { from, on, .. }) => {
             if me.as_deref() == Some(from.as_str()) {
                 return;

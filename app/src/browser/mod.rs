@@ -6,6 +6,7 @@ pub mod here;
 pub mod list_events;
 pub mod live_changes;
 pub mod live_feed;
+pub mod notices;
 
 const NAME_KEY: &str = "chat.name";
 
@@ -25,6 +26,18 @@ pub fn saved_name() -> Option<String> {
 pub fn save_name(name: &str) {
     if let Some(storage) = storage() {
         let _ = storage.set_item(NAME_KEY, name);
+    }
+}
+
+/// A value this browser keeps (a guest's read positions, notification
+/// levels).
+pub fn storage_get(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+pub fn storage_set(key: &str, value: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(key, value);
     }
 }
 

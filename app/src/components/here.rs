@@ -1,5 +1,6 @@
 //! Who is in the room and who is typing, as the room page shows them.
 
+use crate::components::avatar::Avatar;
 use leptos::prelude::*;
 use model::presence::{PresenceState, Present, typing_line};
 
@@ -7,10 +8,16 @@ use model::presence::{PresenceState, Present, typing_line};
 #[derive(Clone, Copy)]
 pub struct Here {
     pub people: RwSignal<Vec<Present>>,
+    /// How many are here (the list names the first 200 of a big room).
+    pub count: RwSignal<usize>,
     pub typists: RwSignal<Vec<(String, f64)>>,
+    /// The read position as this tab knows it (its own marks and those of
+    /// the account's other tabs).
+    pub read: RwSignal<u64>,
 }
 
-/// Who is here: how many, and their names (idle ones marked) on hover.
+/// Who is here: how many, their names (idle ones marked) on hover, and
+/// the list a tap away.
 #[component]
 pub fn People(here: Here) -> impl IntoView {
     let names = move || {
@@ -26,10 +33,15 @@ pub fn People(here: Here) -> impl IntoView {
         })
     };
     let count = move || {
-        here.people
-            .with(|p| (!p.is_empty()).then(|| format!("{} here", p.len())))
+        let count = here.count.get();
+        (count > 0).then(|| format!("{count} here"))
     };
-    view! { <span class="people" title=names aria-label=names>{count}</span> }
+    view! {
+        <details class="people">
+            <summary title=names>{count}</summary>
+            <PeopleList here />
+        </details>
+    }
 }
 
 /// "Ada is typing…" above the composer.
@@ -42,5 +54,26 @@ pub fn TypingLine(here: Here) -> impl IntoView {
                 typing_line(&names)
             })}
         </p>
+    }
+}
+
+/// Everyone here, each with their avatar, idle ones marked: beside the
+/// room on wide screens, behind the count on narrow ones.
+#[component]
+pub fn PeopleList(here: Here) -> impl IntoView {
+    view! {
+        <ul class="people-list">
+            {move || here.people.get().into_iter().map(|person| {
+                let idle = person.state == PresenceState::Idle;
+                let name = person.name.clone();
+                view! {
+                    <li class:idle=idle>
+                        <Avatar name=person.name color=person.color />
+                        <span class="person-name">{name}</span>
+                        {idle.then(|| view! { <span class="muted">" idle"</span> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }

@@ -1,10 +1,10 @@
 //! The messages of a room: grouped by sender, each with its local time.
 
+use crate::components::avatar::initials;
 use crate::components::local_time::LocalTime;
 use crate::components::room_actions::RoomActions;
 use leptos::lazy;
 use leptos::prelude::*;
-use model::look::name_hue;
 use model::message::ChatMessage;
 use model::reaction::QUICK_REACTIONS;
 
@@ -74,10 +74,7 @@ pub fn MessageItem(
         }
     });
     // An account's chosen colour, else a colour derived from the name.
-    let style = match &message.color {
-        Some(color) => format!("--name-color:{color}"),
-        None => format!("--hue:{}", name_hue(&message.from)),
-    };
+    let style = crate::components::avatar::name_style(&message.from, message.color.as_deref());
     let (verified, emoji, via) = (message.verified, message.emoji.clone(), message.via.clone());
     view! {
             <li class=class id=format!("m-{}", message.seq) data-seq=message.seq.to_string() style=style
@@ -85,6 +82,8 @@ pub fn MessageItem(
     >
                 {first_of_group.then(|| view! {
                     <div class="meta">
+                        // Coloured by the message's own style.
+                        <span class="avatar" aria-hidden="true">{initials(&message.from)}</span>
                         <span class="from" class:verified=verified>
                             {emoji.map(|e| view! { <span class="emoji">{e}" "</span> })}
                             {message.from.clone()}
@@ -143,6 +142,9 @@ fn message_toolbar(actions: RoomActions, seq: u64) -> AnyView {
             <button type="button" class="more-emoji" aria-label="More emoji"
                 on:click=move |_| actions.picking.update(|p| *p = if *p == Some(seq) { None } else { Some(seq) })>"＋"</button>
             <button type="button" class="reply" on:click=move |_| actions.reply_to(seq)>"Reply"</button>
+            {(!mine).then(|| view! {
+                <button type="button" class="mark-unread" on:click=move |_| actions.mark_unread(seq)>"Mark unread"</button>
+            })}
             {mine.then(|| view! {
                 <button type="button" class="edit" on:click=move |_| actions.edit(seq)>"Edit"</button>
                 <button type="button" class="delete" on:click=move |_| actions.delete(seq)>"Delete"</button>

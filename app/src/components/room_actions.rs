@@ -36,6 +36,9 @@ mod api {
     pub async fn emoji_choices() -> Result<Vec<String>, String> {
         Err(BROWSER_ONLY.into())
     }
+    pub async fn mark_read(_: &str, _: u64, _: bool) -> Result<(), String> {
+        Err(BROWSER_ONLY.into())
+    }
 }
 
 // Signals of few distinct types on purpose: each new type monomorphises
@@ -58,6 +61,9 @@ pub struct RoomActions {
     pub active: RwSignal<Option<u64>>,
     /// What failed, for a person to read.
     pub error: RwSignal<Option<String>>,
+    /// The read position as this tab knows it, and where the divider is.
+    pub read: RwSignal<u64>,
+    pub first_unread: RwSignal<Option<u64>>,
 }
 
 impl RoomActions {
@@ -92,6 +98,11 @@ impl RoomActions {
 
     pub fn delete(&self, seq: u64) {
         leptos::task::spawn_local(delete_now(*self, seq));
+    }
+
+    /// "Mark unread from here": the position goes back to before `seq`.
+    pub fn mark_unread(&self, seq: u64) {
+        leptos::task::spawn_local(mark_unread_now(*self, seq));
     }
 
     pub fn reply_to(&self, seq: u64) {
@@ -184,6 +195,22 @@ pub async fn registered_names(prefix: String) -> Vec<String> {
 #[lazy]
 pub async fn emoji_choices() -> Vec<String> {
     api::emoji_choices().await.unwrap_or_default()
+}
+
+#[lazy]
+async fn mark_unread_now(this: RoomActions, seq: u64) {
+    let room = this.room.get_untracked();
+    if this.me.get_untracked().is_some() {
+        if let Err(e) = api::mark_read(&room, seq, true).await {
+            this.error.set(Some(e));
+            return;
+        }
+    } else {
+        #[cfg(feature = "hydrate")]
+        crate::browser::storage_set(&format!("chat.read.{room}"), &(seq - 1).to_string());
+    }
+    this.read.set(seq - 1);
+    this.first_unread.set(Some(seq));
 }
 
 #[lazy]

@@ -56,7 +56,7 @@ fn with_next(page: &str, next: &str) -> String {
 }
 
 /// A whole HTML document around one account page, without hydration.
-fn document<V: IntoView + 'static>(
+pub(crate) fn document<V: IntoView + 'static>(
     title: &'static str,
     viewer: Viewer,
     content: impl FnOnce() -> V + 'static,
@@ -64,7 +64,7 @@ fn document<V: IntoView + 'static>(
     let owner = Owner::new();
     owner.with(move || {
         let Viewer { account, flash, .. } = viewer;
-        let logged_in_note = (title != "Settings")
+        let logged_in_note = matches!(title, "Log in" | "Register")
             .then(|| account.clone())
             .flatten()
             .map(|name| view! { <p class="muted">{format!("You are logged in as {name}.")}</p> });

@@ -2,6 +2,7 @@
 
 use crate::components::account_bar::{AccountControl, FlashNotice};
 use crate::components::local_time::LocalTime;
+use crate::components::unread::UnreadBadges;
 use crate::server_fns::list_rooms;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -93,24 +94,4 @@ pub fn Lobby() -> impl IntoView {
             </section>
         </main>
     }
-}
-
-/// An account's unread count (99+ above 99) and, apart, what is for it.
-#[component]
-fn UnreadBadges(unread: u64, mentions: u64) -> impl IntoView {
-    let shown = if unread > 99 {
-        "99+".to_owned()
-    } else {
-        unread.to_string()
-    };
-    (unread > 0).then(|| {
-        view! {
-            <span class="badges">
-                {(mentions > 0).then(|| view! {
-                    <span class="mention-count" title="mentions and replies to you">{format!("@{mentions}")}</span>
-                })}
-                <span class="unread-count" title="unread messages">{shown}</span>
-            </span>
-        }
-    })
 }

@@ -4,6 +4,8 @@
 #[cfg(feature = "ssr")]
 pub mod account;
 pub mod lobby;
+#[cfg(feature = "ssr")]
+pub mod mentions;
 pub mod not_found;
 pub mod room;
 

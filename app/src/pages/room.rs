@@ -130,15 +130,12 @@ fn Conversation(
             .or_else(|| opening.page.messages.last().map(|m| m.seq))
             .unwrap_or(0),
     );
-    let first_unread = opening.page.read_seq.and_then(|read| {
-        let me = me.as_deref().unwrap_or_default();
-        opening
-            .page
-            .messages
-            .iter()
-            .find(|m| m.seq > read && !m.mine && !m.is_by_account(me))
-            .map(|m| m.seq)
-    });
+    // Set again in the browser for a guest, whose position is kept there.
+    let first_unread = RwSignal::new(opening.page.read_seq.and_then(|read| {
+        model::history::first_unread(&opening.page.messages, read, me.as_deref())
+    }));
+    // Whether the divider is above the view: a control jumps to it.
+    let divider_above = RwSignal::new(false);
     let messages = RwSignal::new(opening.page.messages);
     let has_older = RwSignal::new(opening.page.has_older);
     let loading_older = RwSignal::new(false);
@@ -149,7 +146,9 @@ fn Conversation(
     let scroller = NodeRef::<html::Div>::new();
     let here = crate::components::here::Here {
         people: RwSignal::new(Vec::new()),
+        count: RwSignal::new(0),
         typists: RwSignal::new(Vec::new()),
+        read,
     };
     let drafting = RwSignal::new(false);
 
@@ -219,6 +218,7 @@ fn Conversation(
                 let (cursor, me) = (changed_seq.clone(), me.clone());
                 if frame.starts_with(r#"{"type":"presence""#)
                     || frame.starts_with(r#"{"type":"typing""#)
+                    || frame.starts_with(r#"{"type":"read""#)
                 {
                     leptos::task::spawn_local(crate::browser::here::apply_awareness(
                         here, me, frame,
@@ -242,9 +242,16 @@ fn Conversation(
             messages,
             at_bottom,
             read,
+            first_unread,
             drafting,
         };
         leptos::task::spawn_local(crate::browser::here::watch(view, feed.clone()));
+        Effect::new(move |_| {
+            first_unread.track();
+            if let Some(el) = scroller.get() {
+                request_animation_frame(move || divider_above.set(is_above(&el, "first-unread")));
+            }
+        });
         on_cleanup(move || feed.stop());
     }
 
@@ -285,6 +292,8 @@ fn Conversation(
         picking: RwSignal::new(None),
         active: RwSignal::new(None),
         error: action_error,
+        read,
+        first_unread,
     };
     provide_context(actions);
 
@@ -297,6 +306,7 @@ fn Conversation(
         if bottom {
             unseen.set(false);
         }
+        divider_above.set(is_above(&el, "first-unread"));
         let from_top = el.scroll_height() + el.scroll_top() - el.client_height();
         if from_top < 80 {
             load_older();
@@ -329,7 +339,10 @@ fn Conversation(
         scroll_to_newest();
     });
 
+    let sidebar_room = room.to_string();
     view! {
+        <div class="room-layout">
+        <crate::components::room_sidebar::RoomSidebar current=sidebar_room />
         <main class="page room">
             <header class="topbar">
                 <a class="back" href="/" aria-label="All rooms">"←"</a>
@@ -338,6 +351,7 @@ fn Conversation(
                     {move || live.get().label()}
                 </span>
                 <crate::components::here::People here />
+                <crate::components::notify_level::NotifyLevel room=room.to_string() />
                 <AccountControl />
             </header>
             <FlashNotice />
@@ -370,8 +384,9 @@ fn Conversation(
                             key=|(m, first)| (m.clone(), *first)
                             children=move |(message, first_of_group)| {
                                 let me = me.clone();
-                                let divider = (Some(message.seq) == first_unread).then(|| view! {
-                                    <li class="unread-divider" role="separator"><span>"New messages"</span></li>
+                                let seq = message.seq;
+                                let divider = move || (first_unread.get() == Some(seq)).then(|| view! {
+                                    <li class="unread-divider" id="first-unread"><span>"New messages"</span></li>
                                 });
                                 view! { {divider} <MessageItem message first_of_group me /> }
                             }
@@ -379,6 +394,13 @@ fn Conversation(
                     </ol>
                 </div>
             </div>
+            <Show when=move || divider_above.get()>
+                <button class="jump-unread" type="button" on:click=move |_| {
+                    if let Some(divider) = document().get_element_by_id("first-unread") {
+                        divider.scroll_into_view();
+                    }
+                }>"↑ Jump to first unread"</button>
+            </Show>
             <Show when=move || unseen.get()>
                 <button class="new-messages" type="button" on:click=move |_| scroll_to_newest()>
                     "New messages ↓"
@@ -394,5 +416,24 @@ fn Conversation(
                 <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer drafting />
             </div>
         </main>
+        <aside class="people-panel" aria-label="People here">
+            <h2>"Here now"</h2>
+            <crate::components::here::PeopleList here />
+        </aside>
+        </div>
     }
+}
+
+/// Whether element `id` is above the scroller's view.
+#[cfg(feature = "hydrate")]
+fn is_above(scroller: &web_sys::HtmlDivElement, id: &str) -> bool {
+    let Some(el) = document().get_element_by_id(id) else {
+        return false;
+    };
+    el.get_bounding_client_rect().bottom() < scroller.get_bounding_client_rect().top()
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn is_above<T>(_: &T, _: &str) -> bool {
+    false
 }

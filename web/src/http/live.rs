@@ -39,6 +39,9 @@ pub struct LiveLimits {
     per_address: u32,
     held: Mutex<HashMap<IpAddr, u32>>,
     slow_tab_timeout: Duration,
+    /// Presence and typing on events sockets (`CHAT_NO_AWARENESS` turns
+    /// them off).
+    awareness: bool,
 }
 
 /// One admitted live socket; dropping it frees its place.
@@ -48,11 +51,12 @@ pub struct LivePlace {
 }
 
 impl LiveLimits {
-    pub fn new(per_address: u32, slow_tab_timeout: Duration) -> Self {
+    pub fn new(per_address: u32, slow_tab_timeout: Duration, awareness: bool) -> Self {
         Self {
             per_address,
             held: Mutex::default(),
             slow_tab_timeout,
+            awareness,
         }
     }
 
@@ -152,6 +156,7 @@ async fn open(
     let follow = state.chat.follow_room(&room, query.after).await?;
     let shutdown = state.shutdown.clone();
     let slow_tab_timeout = state.live.slow_tab_timeout;
+    let identity = identity.filter(|_| state.live.awareness);
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
@@ -220,7 +225,7 @@ async fn relay(
         Some(here) => here.now().await,
         None => None,
     } {
-        send(&mut socket, Message::Text(now.into())).await?;
+        send(&mut socket, Message::Text(Utf8Bytes::from(&*now))).await?;
     }
     // Each write may progress (a reader that takes a frame now and then),
     // yet the tab falls ever further behind and holds its follow for ever:

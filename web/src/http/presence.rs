@@ -10,11 +10,12 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use model::presence::{AwarenessFrame, PresenceState, Present, TabSignal, TypingNotice};
+use model::presence::{PresenceState, Present, TabSignal, TypingNotice};
 use model::room::RoomName;
 use service::Chat;
 use service::access::Identity;
 use service::presence::Visit;
+use service::read_position::ReadMoved;
 use service::session::Session;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -62,6 +63,8 @@ pub struct Here {
     name: String,
     visit: Visit,
     signals: broadcast::Receiver<Arc<str>>,
+    /// An account's read positions moving (its other tabs and devices).
+    reads: Option<broadcast::Receiver<ReadMoved>>,
     last_typing: Option<Instant>,
 }
 
@@ -69,6 +72,7 @@ impl Here {
     pub fn arrive(chat: &Chat, room: &RoomName, identity: Identity, name: String) -> Self {
         let signals = chat.room_signals(room);
         let visit = chat.visit(room, &identity, &name);
+        let reads = chat.read_moves(&identity);
         Here {
             chat: chat.clone(),
             room: room.clone(),
@@ -76,25 +80,38 @@ impl Here {
             name,
             visit,
             signals,
+            reads,
             last_typing: None,
         }
     }
 
     /// Who is here now, as the socket's first awareness frame.
-    pub async fn now(&self) -> Option<String> {
-        let people = self.chat.presence(&self.room).await.ok()?;
-        serde_json::to_string(&AwarenessFrame::Presence { people }).ok()
+    pub async fn now(&self) -> Option<Arc<str>> {
+        self.chat.presence_frame(&self.room).await.ok()
     }
 
-    /// The next presence or typing frame of the room.
+    /// The next presence, typing or read frame for this tab.
     pub async fn next(&mut self) -> Option<Arc<str>> {
         loop {
-            match self.signals.recv().await {
-                Ok(frame) => return Some(frame),
-                // A slow tab misses typing, never its place: the next
-                // presence frame is whole.
-                Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(broadcast::error::RecvError::Closed) => return None,
+            let read = async {
+                match self.reads.as_mut() {
+                    Some(reads) => reads.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                signal = self.signals.recv() => match signal {
+                    Ok(frame) => return Some(frame),
+                    // A slow tab misses typing, never its place: the next
+                    // presence frame is whole.
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                moved = read => match moved {
+                    Ok(moved) if moved.0 == self.room.as_str() => return Some(moved.1.clone()),
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => self.reads = None,
+                },
             }
         }
     }

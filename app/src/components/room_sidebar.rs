@@ -1,0 +1,63 @@
+//! The rooms beside an open room on wide screens: those with unread
+//! messages first, each with its badges, kept current while visible.
+
+use crate::components::unread::UnreadBadges;
+use crate::server_fns::list_rooms;
+use leptos::prelude::*;
+use model::room::RoomSummary;
+
+#[component]
+pub fn RoomSidebar(current: String) -> impl IntoView {
+    let rooms = Resource::new(|| (), |_| list_rooms(None));
+    #[cfg(feature = "hydrate")]
+    {
+        let poll = set_interval_with_handle(
+            move || {
+                if !document().hidden() {
+                    rooms.refetch();
+                }
+            },
+            std::time::Duration::from_secs(10),
+        );
+        on_cleanup(move || {
+            if let Ok(poll) = poll {
+                poll.clear();
+            }
+        });
+    }
+    view! {
+        <nav class="room-sidebar" aria-label="Rooms">
+            <p class="sidebar-links"><a href="/">"All rooms"</a>" · "<a href="/mentions" rel="external">"Mentions"</a></p>
+            <Suspense fallback=|| ()>
+                {
+                    let current = current.clone();
+                    move || {
+                        let current = current.clone();
+                        Suspend::new(async move {
+                            let mut list = rooms.await.map(|page| page.rooms).unwrap_or_default();
+                            list.sort_by_key(|r: &RoomSummary| r.unread.unwrap_or(0) == 0);
+                            view! {
+                                <ul class="sidebar-rooms">
+                                    {list.into_iter().map(|room| {
+                                        let here = room.name == current;
+                                        view! {
+                                            <li>
+                                                <a href=format!("/r/{}", room.name)
+                                                    aria-current=here.then_some("page")>
+                                                    <span class="room-name">{format!("#{}", room.name)}</span>
+                                                    {(!here).then(|| view! {
+                                                        <UnreadBadges unread=room.unread.unwrap_or(0) mentions=room.mentions.unwrap_or(0) />
+                                                    })}
+                                                </a>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }
+                        })
+                    }
+                }
+            </Suspense>
+        </nav>
+    }
+}
