@@ -55,8 +55,10 @@ test('awareness: presence, typing, unread counts, divider and title', async ({ s
 
   // B opens the room: the divider sits at the first unread message.
   await openRoom(bo.page, server, room);
-  await expect(bo.page.locator('.unread-divider')).toHaveText('New messages');
-  await expect(bo.page.locator('.unread-divider + .message')).toContainText('second');
+  const divided = bo.page.locator('.message.first-unread');
+  await expect(divided).toHaveCount(1);
+  await expect(divided).toContainText('second');
+  expect(await divided.evaluate((el) => getComputedStyle(el, '::after').content)).toBe('"New messages"');
   await expect(bo.page).toHaveTitle(`#${room} – Chat`);
 
   // In a hidden tab a mention counts in the title until it is seen.

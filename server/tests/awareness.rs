@@ -217,7 +217,7 @@ async fn unread_and_mention_counts_per_room() {
     );
     assert!(lobby.contains(">@3</span>"), "{lobby}");
     let (_, page) = bo_browser.page("/r/team").await;
-    let divider = page.find("New messages").expect("a divider");
+    let divider = page.find("first-unread").expect("a divider");
     let plain = page.find(">plain<").expect("the first unread message");
     let question = page
         .find("bo&#x27;s question")

@@ -8,6 +8,7 @@
 use crate::browser::live_feed::LiveFeed;
 use crate::browser::{storage_get, storage_set};
 use crate::components::here::Here;
+use crate::pages::room::LiveState;
 use leptos::lazy;
 use leptos::prelude::*;
 use model::message::ChatMessage;
@@ -32,11 +33,18 @@ pub struct RoomView {
     pub first_unread: RwSignal<Option<u64>>,
     /// Whether the composer's draft has text.
     pub drafting: RwSignal<bool>,
+    pub live: RwSignal<LiveState>,
+    pub scroller: NodeRef<leptos::html::Div>,
+    /// Whether the divider is above the view (a control jumps to it).
+    pub divider_above: RwSignal<bool>,
+    /// Takes in a message from the socket.
+    pub receive: Callback<ChatMessage>,
 }
 
-/// Starts everything above; it stops with the page.
+/// Follows the room's events socket and starts everything above; it all
+/// stops with the page.
 #[lazy]
-pub fn watch(view: RoomView, feed: Feed) {
+pub fn follow(view: RoomView) {
     let RoomView {
         room,
         me,
@@ -45,7 +53,94 @@ pub fn watch(view: RoomView, feed: Feed) {
         read,
         first_unread,
         drafting,
+        live,
+        scroller,
+        divider_above,
+        receive,
     } = view;
+    let check_divider = move || {
+        if let Some(el) = scroller.get_untracked() {
+            divider_above.set(is_above(&el, crate::pages::room::FIRST_UNREAD));
+        }
+    };
+    Effect::new(move |_| {
+        first_unread.track();
+        request_animation_frame(check_divider);
+    });
+    let scrolled = Closure::<dyn Fn()>::new(check_divider);
+    if let Some(el) = scroller.get_untracked() {
+        let _ = el.add_event_listener_with_callback("scroll", scrolled.as_ref().unchecked_ref());
+    }
+    // Lives as long as the list it listens to (which goes with the page).
+    scrolled.forget();
+    let here = Here {
+        people: RwSignal::new(Vec::new()),
+        count: RwSignal::new(0),
+        typists: RwSignal::new(Vec::new()),
+        read,
+    };
+    // The newest sequence this tab has of the room's messages and events:
+    // where the events socket resumes.
+    let cursor = Rc::new(Cell::new(
+        messages.with_untracked(|list| list.last().map_or(0, |m| m.seq)),
+    ));
+    let (resume_from, new_seq, changed_seq) = (cursor.clone(), cursor.clone(), cursor);
+    let frame_me = me.clone();
+    let feed = LiveFeed::start(
+        room.clone(),
+        move || resume_from.get(),
+        move |message| {
+            new_seq.set(new_seq.get().max(message.seq));
+            receive.run(message);
+        },
+        move |frame: String| {
+            let (cursor, me) = (changed_seq.clone(), frame_me.clone());
+            if frame.starts_with(r#"{"type":"presence""#)
+                || frame.starts_with(r#"{"type":"typing""#)
+                || frame.starts_with(r#"{"type":"read""#)
+            {
+                apply_awareness(here, me, frame);
+                return;
+            }
+            leptos::task::spawn_local(async move {
+                let applied = crate::browser::live_changes::apply_change(messages, me, frame).await;
+                if let Some(seq) = applied {
+                    cursor.set(cursor.get().max(seq));
+                }
+            });
+        },
+        move |state| live.set(state),
+    );
+    let feed: Feed = std::sync::Arc::new(send_wrapper::SendWrapper::new(feed));
+    // The page's parts that only mean something live, drawn into the
+    // places the server left for them.
+    let sidebar_room = room.clone();
+    let notify_room = room.clone();
+    let mounted = send_wrapper::SendWrapper::new((
+        mount_into("room-sidebar", move || {
+            view! { <crate::components::room_sidebar::RoomSidebar current=sidebar_room /> }
+        }),
+        mount_into("header-extras", move || {
+            view! {
+                <crate::components::here::People here />
+                <crate::components::notify_level::NotifyLevel room=notify_room />
+            }
+        }),
+        mount_into("typing-line", move || {
+            view! { <crate::components::here::TypingLine here /> }
+        }),
+        mount_into("people-panel", move || {
+            view! { <crate::components::here::PeopleList here /> }
+        }),
+    ));
+    {
+        let feed = feed.clone();
+        on_cleanup(move || {
+            feed.stop();
+            drop(mounted);
+        });
+    }
+
     // A guest's read position is kept in this browser.
     let keep = me.is_some();
     let stored_key = format!("chat.read.{room}");
@@ -173,8 +268,7 @@ pub fn watch(view: RoomView, feed: Feed) {
 }
 
 /// Folds one presence, typing or read frame; `me` is never shown as typing.
-#[lazy]
-pub fn apply_awareness(here: Here, me: Option<String>, frame: String) {
+fn apply_awareness(here: Here, me: Option<String>, frame: String) {
     match serde_json::from_str::<AwarenessFrame>(&frame) {
         Ok(AwarenessFrame::Presence { people, count }) => {
             here.people.set(people);
@@ -205,4 +299,24 @@ pub fn apply_awareness(here: Here, me: Option<String>, frame: String) {
         }
         Err(_) => {}
     }
+}
+
+/// Renders `view` into the element `id` until the handle drops.
+fn mount_into<V: IntoView + 'static>(
+    id: &str,
+    view: impl FnOnce() -> V + 'static,
+) -> Option<leptos::mount::UnmountHandle<V::State>> {
+    let parent = document()
+        .get_element_by_id(id)?
+        .dyn_into::<web_sys::HtmlElement>()
+        .ok()?;
+    Some(leptos::mount::mount_to(parent, view))
+}
+
+/// Whether the element `selector` finds is above the scroller's view.
+fn is_above(scroller: &web_sys::HtmlDivElement, selector: &str) -> bool {
+    let Ok(Some(el)) = document().query_selector(selector) else {
+        return false;
+    };
+    el.get_bounding_client_rect().bottom() < scroller.get_bounding_client_rect().top()
 }

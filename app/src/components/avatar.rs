@@ -4,23 +4,23 @@ use leptos::prelude::*;
 use model::look::name_look;
 
 /// Up to two letters: the first, and the next capital or the one after a
-/// `-`/`_` (`ada` → `A`, `AdaLovelace` → `AL`, `bo_chen` → `BC`).
+/// `-`/`_` (`ada` → `A`, `AdaLovelace` → `AL`, `bo_chen` → `BC`). ASCII
+/// rules only: Unicode's case tables would weigh on the first load, and a
+/// name that starts otherwise shows its first character as it is.
 pub fn initials(name: &str) -> String {
-    let mut chars = name
-        .chars()
-        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_');
-    let Some(first) = chars.by_ref().find(|c| c.is_alphanumeric()) else {
+    let Some(first) = name.chars().find(|c| !matches!(c, '-' | '_')) else {
         return "?".into();
     };
     let mut after_mark = false;
-    let second = chars.find(|c| {
-        let found = c.is_alphanumeric() && (c.is_uppercase() || after_mark);
-        after_mark = !c.is_alphanumeric();
+    let second = name.chars().skip_while(|c| *c != first).skip(1).find(|c| {
+        let found = c.is_ascii_alphanumeric() && (c.is_ascii_uppercase() || after_mark);
+        after_mark = matches!(c, '-' | '_');
         found
     });
-    first
-        .to_uppercase()
-        .chain(second.into_iter().flat_map(char::to_uppercase))
+    [Some(first), second]
+        .into_iter()
+        .flatten()
+        .map(|c| c.to_ascii_uppercase())
         .collect()
 }
 

@@ -44,16 +44,14 @@ pub fn People(here: Here) -> impl IntoView {
     }
 }
 
-/// "Ada is typing…" above the composer.
+/// "Ada is typing…", inside the line above the composer.
 #[component]
 pub fn TypingLine(here: Here) -> impl IntoView {
-    view! {
-        <p class="typing" aria-live="polite">
-            {move || here.typists.with(|t| {
-                let names: Vec<&str> = t.iter().map(|(n, _)| n.as_str()).collect();
-                typing_line(&names)
-            })}
-        </p>
+    move || {
+        here.typists.with(|t| {
+            let names: Vec<&str> = t.iter().map(|(n, _)| n.as_str()).collect();
+            typing_line(&names)
+        })
     }
 }
 

@@ -79,11 +79,13 @@ pub fn MessageItem(
     view! {
             <li class=class id=format!("m-{}", message.seq) data-seq=message.seq.to_string() style=style
                 tabindex="0" class:mentioned=mentioned class:deleted=deleted class:mine=mine
+                // The "New messages" divider is drawn above it (style sheet).
+                class:first-unread=move || actions.is_some_and(|a| a.first_unread.get() == Some(seq))
     >
                 {first_of_group.then(|| view! {
-                    <div class="meta">
-                        // Coloured by the message's own style.
-                        <span class="avatar" aria-hidden="true">{initials(&message.from)}</span>
+                    // The avatar: the initials drawn on the name's colour
+                    // by the style sheet.
+                    <div class="meta" data-initials=initials(&message.from)>
                         <span class="from" class:verified=verified>
                             {emoji.map(|e| view! { <span class="emoji">{e}" "</span> })}
                             {message.from.clone()}

@@ -26,8 +26,7 @@ pub fn RoomSidebar(current: String) -> impl IntoView {
         });
     }
     view! {
-        <nav class="room-sidebar" aria-label="Rooms">
-            <p class="sidebar-links"><a href="/">"All rooms"</a>" · "<a href="/mentions" rel="external">"Mentions"</a></p>
+        <p class="sidebar-links"><a href="/">"All rooms"</a>" · "<a href="/mentions" rel="external">"Mentions"</a></p>
             <Suspense fallback=|| ()>
                 {
                     let current = current.clone();
@@ -58,6 +57,5 @@ pub fn RoomSidebar(current: String) -> impl IntoView {
                     }
                 }
             </Suspense>
-        </nav>
     }
 }

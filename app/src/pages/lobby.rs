@@ -3,9 +3,13 @@
 use crate::components::account_bar::{AccountControl, FlashNotice};
 use crate::components::local_time::LocalTime;
 use crate::components::unread::UnreadBadges;
+#[cfg(feature = "hydrate")]
+use crate::server_fns::ChatError;
 use crate::server_fns::list_rooms;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+#[cfg(feature = "hydrate")]
+use model::room::RoomPage;
 
 #[component]
 pub fn Lobby() -> impl IntoView {
@@ -18,23 +22,10 @@ pub fn Lobby() -> impl IntoView {
             .and_then(|a| a.parse::<u64>().ok())
     };
     let rooms = Resource::new(after, list_rooms);
-    // Counts stay current while the lobby is open and visible.
+    // Counts stay current while the lobby is open and visible (code loaded
+    // after the page).
     #[cfg(feature = "hydrate")]
-    {
-        let poll = set_interval_with_handle(
-            move || {
-                if !document().hidden() {
-                    rooms.refetch();
-                }
-            },
-            std::time::Duration::from_secs(5),
-        );
-        on_cleanup(move || {
-            if let Ok(poll) = poll {
-                poll.clear();
-            }
-        });
-    }
+    leptos::task::spawn_local(keep_current(rooms));
     view! {
         <main class="page lobby">
             <header class="topbar">
@@ -94,4 +85,22 @@ pub fn Lobby() -> impl IntoView {
             </section>
         </main>
     }
+}
+
+#[cfg(feature = "hydrate")]
+#[leptos::lazy]
+fn keep_current(rooms: Resource<Result<RoomPage, ChatError>>) {
+    let poll = set_interval_with_handle(
+        move || {
+            if !document().hidden() {
+                rooms.refetch();
+            }
+        },
+        std::time::Duration::from_secs(5),
+    );
+    on_cleanup(move || {
+        if let Ok(poll) = poll {
+            poll.clear();
+        }
+    });
 }

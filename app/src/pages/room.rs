@@ -144,12 +144,6 @@ fn Conversation(
     let unseen = RwSignal::new(false);
     let at_bottom = RwSignal::new(true);
     let scroller = NodeRef::<html::Div>::new();
-    let here = crate::components::here::Here {
-        people: RwSignal::new(Vec::new()),
-        count: RwSignal::new(0),
-        typists: RwSignal::new(Vec::new()),
-        read,
-    };
     let drafting = RwSignal::new(false);
 
     // The list scrolls in `column-reverse`, so scrollTop is 0 at the newest
@@ -200,42 +194,6 @@ fn Conversation(
 
     #[cfg(feature = "hydrate")]
     {
-        // The newest sequence this tab has of the room's messages and events:
-        // where the events socket resumes.
-        let cursor = std::rc::Rc::new(std::cell::Cell::new(
-            messages.with_untracked(|list| list.last().map_or(0, |m| m.seq)),
-        ));
-        let (resume_from, new_seq, changed_seq) = (cursor.clone(), cursor.clone(), cursor.clone());
-        let me = me.clone();
-        let feed = crate::browser::live_feed::LiveFeed::start(
-            room.to_string(),
-            move || resume_from.get(),
-            move |message| {
-                new_seq.set(new_seq.get().max(message.seq));
-                receive(vec![message]);
-            },
-            move |frame: String| {
-                let (cursor, me) = (changed_seq.clone(), me.clone());
-                if frame.starts_with(r#"{"type":"presence""#)
-                    || frame.starts_with(r#"{"type":"typing""#)
-                    || frame.starts_with(r#"{"type":"read""#)
-                {
-                    leptos::task::spawn_local(crate::browser::here::apply_awareness(
-                        here, me, frame,
-                    ));
-                    return;
-                }
-                leptos::task::spawn_local(async move {
-                    let applied =
-                        crate::browser::live_changes::apply_change(messages, me, frame).await;
-                    if let Some(seq) = applied {
-                        cursor.set(cursor.get().max(seq));
-                    }
-                });
-            },
-            move |state| live.set(state),
-        );
-        let feed = std::sync::Arc::new(send_wrapper::SendWrapper::new(feed));
         let view = crate::browser::here::RoomView {
             room: room.to_string(),
             me: viewer.account.clone(),
@@ -244,15 +202,13 @@ fn Conversation(
             read,
             first_unread,
             drafting,
+            live,
+            scroller,
+            divider_above,
+            receive: Callback::new(move |message: ChatMessage| receive(vec![message])),
         };
-        leptos::task::spawn_local(crate::browser::here::watch(view, feed.clone()));
-        Effect::new(move |_| {
-            first_unread.track();
-            if let Some(el) = scroller.get() {
-                request_animation_frame(move || divider_above.set(is_above(&el, "first-unread")));
-            }
-        });
-        on_cleanup(move || feed.stop());
+        // The live socket and what follows from it load after the page.
+        leptos::task::spawn_local(crate::browser::here::follow(view));
     }
 
     let room_name = room.to_string();
@@ -296,6 +252,17 @@ fn Conversation(
         first_unread,
     };
     provide_context(actions);
+    // `#m-<seq>` (a link from the mentions page): that message, loaded and
+    // highlighted.
+    #[cfg(feature = "hydrate")]
+    if let Some(seq) = window()
+        .location()
+        .hash()
+        .ok()
+        .and_then(|hash| hash.strip_prefix("#m-")?.parse::<u64>().ok())
+    {
+        actions.jump(seq);
+    }
 
     let on_scroll = move |_| {
         let Some(el) = scroller.get_untracked() else {
@@ -306,7 +273,6 @@ fn Conversation(
         if bottom {
             unseen.set(false);
         }
-        divider_above.set(is_above(&el, "first-unread"));
         let from_top = el.scroll_height() + el.scroll_top() - el.client_height();
         if from_top < 80 {
             load_older();
@@ -339,101 +305,87 @@ fn Conversation(
         scroll_to_newest();
     });
 
-    let sidebar_room = room.to_string();
     view! {
-        <div class="room-layout">
-        <crate::components::room_sidebar::RoomSidebar current=sidebar_room />
-        <main class="page room">
-            <header class="topbar">
-                <a class="back" href="/" aria-label="All rooms">"←"</a>
-                <h1>{format!("#{room}")}</h1>
-                <span class="live-state" data-state=move || live.get().key() role="status">
-                    {move || live.get().label()}
-                </span>
-                <crate::components::here::People here />
-                <crate::components::notify_level::NotifyLevel room=room.to_string() />
-                <AccountControl />
-            </header>
-            <FlashNotice />
-            <div class="scroller" node_ref=scroller on:scroll=on_scroll>
-                <div class="timeline">
-                    <div class="history-edge">
-                        <Show
-                            when=move || has_older.get()
-                            fallback=|| view! { <p class="muted start">"This is the start of the room."</p> }
-                        >
-                            <button class="load-older" type="button"
-                                disabled=move || loading_older.get()
-                                on:click={
-                                    let load_older = load_older_on_click.clone();
-                                    move |_| load_older()
-                                }>
-                                {move || if loading_older.get() { "Loading…" } else { "Load older messages" }}
-                            </button>
-                        </Show>
-                        {move || older_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <div class="room-layout">
+            // Filled after hydration by code loaded then (`browser::here`), as
+            // are who is here and the notification choice in the header: none
+            // of it weighs on the first load.
+            <nav class="room-sidebar" id="room-sidebar" aria-label="Rooms"></nav>
+            <main class="page room">
+                <header class="topbar">
+                    <a class="back" href="/" aria-label="All rooms">"←"</a>
+                    <h1>{format!("#{room}")}</h1>
+                    <span class="live-state" data-state=move || live.get().key() role="status">
+                        {move || live.get().label()}
+                    </span>
+                    <span class="header-extras" id="header-extras"></span>
+                    <AccountControl />
+                </header>
+                <FlashNotice />
+                <div class="scroller" node_ref=scroller on:scroll=on_scroll>
+                    <div class="timeline">
+                        <div class="history-edge">
+                            <Show
+                                when=move || has_older.get()
+                                fallback=|| view! { <p class="muted start">"This is the start of the room."</p> }
+                            >
+                                <button class="load-older" type="button"
+                                    disabled=move || loading_older.get()
+                                    on:click={
+                                        let load_older = load_older_on_click.clone();
+                                        move |_| load_older()
+                                    }>
+                                    {move || if loading_older.get() { "Loading…" } else { "Load older messages" }}
+                                </button>
+                            </Show>
+                            {move || older_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                        </div>
+                        <ol class="messages" aria-live="polite"
+                            on:click=move |ev| list_events::click(actions, &ev)
+                            on:mouseover=move |ev| list_events::enter(actions, &ev)
+                            on:focusin=move |ev| list_events::enter(actions, &ev)
+                            on:contextmenu=move |ev| list_events::long_press(actions, &ev)>
+                            <For
+                                each=move || grouped.get()
+                                // A message that changed (edit, reaction, delete) is drawn anew.
+                                key=|(m, first)| (m.clone(), *first)
+                                children=move |(message, first_of_group)| {
+                                    let me = me.clone();
+    view! { <MessageItem message first_of_group me /> }
+                                }
+                            />
+                        </ol>
                     </div>
-                    <ol class="messages" aria-live="polite"
-                        on:click=move |ev| list_events::click(actions, &ev)
-                        on:mouseover=move |ev| list_events::enter(actions, &ev)
-                        on:focusin=move |ev| list_events::enter(actions, &ev)
-                        on:contextmenu=move |ev| list_events::long_press(actions, &ev)>
-                        <For
-                            each=move || grouped.get()
-                            // A message that changed (edit, reaction, delete) is drawn anew.
-                            key=|(m, first)| (m.clone(), *first)
-                            children=move |(message, first_of_group)| {
-                                let me = me.clone();
-                                let seq = message.seq;
-                                let divider = move || (first_unread.get() == Some(seq)).then(|| view! {
-                                    <li class="unread-divider" id="first-unread"><span>"New messages"</span></li>
-                                });
-                                view! { {divider} <MessageItem message first_of_group me /> }
-                            }
-                        />
-                    </ol>
                 </div>
+                <Show when=move || unseen.get()>
+                    <button class="new-messages" type="button" on:click=move |_| scroll_to_newest()>
+                        "New messages ↓"
+                    </button>
+                </Show>
+                {move || action_error.get().map(|e| view! {
+                    <p class="action-error error" role="alert">{e}
+                        <button type="button" class="cancel" aria-label="Dismiss" on:click=move |_| action_error.set(None)>"×"</button>
+                    </p>
+                })}
+                <div class="compose">
+                    // Floats at the top of the room.
+                    <button class="jump-unread" type="button" hidden=move || !divider_above.get()
+                        on:click=move |_| {
+                            if let Ok(Some(divider)) = document().query_selector(FIRST_UNREAD) {
+                                divider.scroll_into_view();
+                            }
+                        }>"↑ Jump to first unread"</button>
+                    <p class="typing" id="typing-line" aria-live="polite"></p>
+                    <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer drafting />
+                </div>
+            </main>
+            <aside class="people-panel" aria-label="People here">
+                <h2>"Here now"</h2>
+                <div id="people-panel"></div>
+            </aside>
             </div>
-            <Show when=move || divider_above.get()>
-                <button class="jump-unread" type="button" on:click=move |_| {
-                    if let Some(divider) = document().get_element_by_id("first-unread") {
-                        divider.scroll_into_view();
-                    }
-                }>"↑ Jump to first unread"</button>
-            </Show>
-            <Show when=move || unseen.get()>
-                <button class="new-messages" type="button" on:click=move |_| scroll_to_newest()>
-                    "New messages ↓"
-                </button>
-            </Show>
-            {move || action_error.get().map(|e| view! {
-                <p class="action-error error" role="alert">{e}
-                    <button type="button" class="cancel" aria-label="Dismiss" on:click=move |_| action_error.set(None)>"×"</button>
-                </p>
-            })}
-            <div class="compose">
-                <crate::components::here::TypingLine here />
-                <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer drafting />
-            </div>
-        </main>
-        <aside class="people-panel" aria-label="People here">
-            <h2>"Here now"</h2>
-            <crate::components::here::PeopleList here />
-        </aside>
-        </div>
-    }
+        }
 }
 
-/// Whether element `id` is above the scroller's view.
-#[cfg(feature = "hydrate")]
-fn is_above(scroller: &web_sys::HtmlDivElement, id: &str) -> bool {
-    let Some(el) = document().get_element_by_id(id) else {
-        return false;
-    };
-    el.get_bounding_client_rect().bottom() < scroller.get_bounding_client_rect().top()
-}
-
-#[cfg(not(feature = "hydrate"))]
-fn is_above<T>(_: &T, _: &str) -> bool {
-    false
-}
+/// The message the "new messages" divider is drawn above.
+pub const FIRST_UNREAD: &str = ".message.first-unread";
