@@ -23,14 +23,17 @@ use tokio::sync::broadcast;
 
 const PRESENCE_BUCKET: &str = "CHAT_PRESENCE";
 /// How often an instance reads a room's presence again (expired people
-/// leave no signal).
-const REFRESH: Duration = Duration::from_secs(5);
+/// leave no signal): with the 45 s expiry, a vanished tab is gone from
+/// every list within 55 s.
+const REFRESH: Duration = Duration::from_secs(10);
 /// Keys read at most per room.
 const MAX_PRESENT_KEYS: usize = 10_000;
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// A room's presence frames go out at most this often: a thousand people
 /// arriving at once make a frame a second, not a thousand.
 const PRESENCE_EVERY: Duration = Duration::from_secs(1);
+/// Heartbeat puts made at once.
+const HEARTBEAT_CHUNK: usize = 20;
 
 #[derive(Clone)]
 pub(crate) struct Awareness {
@@ -163,17 +166,24 @@ impl Awareness {
         });
     }
 
-    async fn heartbeat(self, every: Duration) {
-        let mut every = tokio::time::interval(every);
+    async fn heartbeat(self, period: Duration) {
+        let mut every = tokio::time::interval(period);
         loop {
             every.tick().await;
             let keys: Vec<(String, String)> = {
                 let local = self.inner.local.lock().unwrap_or_else(|p| p.into_inner());
                 local.keys().cloned().collect()
             };
-            // A heartbeat changes nobody's presence: no nudge.
-            for (room, who) in keys {
-                self.announce(&room, &who, false);
+            // A heartbeat changes nobody's presence: no nudge. The puts are
+            // spread over half the period: a thousand at once would hold up
+            // the messages being fanned out meanwhile.
+            let chunks = keys.len().div_ceil(HEARTBEAT_CHUNK).max(1);
+            let gap = period / 2 / chunks as u32;
+            for chunk in keys.chunks(HEARTBEAT_CHUNK) {
+                for (room, who) in chunk {
+                    self.announce(room, who, false);
+                }
+                tokio::time::sleep(gap).await;
             }
         }
     }
