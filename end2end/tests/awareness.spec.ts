@@ -79,3 +79,52 @@ test('awareness: presence, typing, unread counts, divider and title', async ({ s
   await mentions.nth(1).locator('a').click();
   await expect(bo.page.locator('.message.highlighted')).toContainText('@bo look at this');
 });
+
+test('notifications: a mention in a hidden tab notifies once per room and goes when read', async ({ server, openUser }) => {
+  const room = uniqueRoom('notify');
+  const ada = await openUser();
+  const bo = await openUser();
+  await bo.context.grantPermissions(['notifications'], { origin: server.url });
+  // The real Notification, wrapped to count what the page shows and closes.
+  await bo.context.addInitScript(() => {
+    const Real = window.Notification;
+    const shown: { title: string; body: string; tag: string; closed: boolean }[] = [];
+    (window as any).shownNotices = shown;
+    class Counted extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        const entry = { title, body: options?.body ?? '', tag: options?.tag ?? '', closed: false };
+        shown.push(entry);
+        const close = this.close.bind(this);
+        this.close = () => { entry.closed = true; close(); };
+      }
+    }
+    Object.defineProperty(Counted, 'permission', { get: () => Real.permission });
+    (window as any).Notification = Counted;
+  });
+  await register(ada.page, server.url, 'ada');
+  await register(bo.page, server.url, 'bo');
+  await openRoom(ada.page, server, room);
+  await sendFromComposer(ada.page, 'hello');
+  await openRoom(bo.page, server, room);
+  // The choice in the header: mentions (the default).
+  await expect(bo.page.locator('.notify-level')).toHaveValue('mentions');
+
+  await setHidden(bo.page, true);
+  await sendFromComposer(ada.page, 'just talking');
+  await sendFromComposer(ada.page, '@bo ping');
+  await expect.poll(() => bo.page.evaluate(() => (window as any).shownNotices.length)).toBe(1);
+  const [notice] = await bo.page.evaluate(() => (window as any).shownNotices);
+  expect(notice).toEqual({ title: `#${room}`, body: 'ada: @bo ping', tag: `chat-${room}`, closed: false });
+  // Seen: withdrawn.
+  await setHidden(bo.page, false);
+  await expect.poll(() => bo.page.evaluate(() => (window as any).shownNotices[0].closed)).toBe(true);
+
+  // "All": every message notifies, one per room (the same tag).
+  await bo.page.locator('.notify-level').selectOption('all');
+  await setHidden(bo.page, true);
+  await sendFromComposer(ada.page, 'anything at all');
+  await expect.poll(() => bo.page.evaluate(() => (window as any).shownNotices.length)).toBe(2);
+  const second = await bo.page.evaluate(() => (window as any).shownNotices[1]);
+  expect(second.tag).toBe(`chat-${room}`);
+});
