@@ -4,7 +4,6 @@
 //! stacked, and withdrawn once the message is read.
 
 use super::{storage_get, storage_set};
-use leptos::lazy;
 use leptos::prelude::*;
 use model::message::{ChatMessage, excerpt};
 use std::cell::RefCell;
@@ -26,7 +25,6 @@ pub fn level(room: &str) -> String {
 
 /// The reader chose a level: kept, and the browser asked for permission
 /// (from this click, as browsers require) unless it is off.
-#[lazy]
 pub fn choose(room: String, level: String) {
     storage_set(&level_key(&room), &level);
     if level != "none" && Notification::permission() == NotificationPermission::Default {

@@ -15,7 +15,7 @@ pub fn NotifyLevel(room: String) -> impl IntoView {
         let chosen = event_target_value(&ev);
         level.set(chosen.clone());
         #[cfg(feature = "hydrate")]
-        leptos::task::spawn_local(crate::browser::notices::choose(room.clone(), chosen));
+        crate::browser::notices::choose(room.clone(), chosen);
         #[cfg(not(feature = "hydrate"))]
         let _ = (&room, chosen);
     };

@@ -197,7 +197,7 @@ pub async fn emoji_choices() -> Vec<String> {
     api::emoji_choices().await.unwrap_or_default()
 }
 
-#[lazy]
+// Not `#[lazy]`: only the toolbar (itself loaded on first use) calls it.
 async fn mark_unread_now(this: RoomActions, seq: u64) {
     let room = this.room.get_untracked();
     if this.me.get_untracked().is_some() {
