@@ -59,7 +59,6 @@ pub fn App() -> impl IntoView {
         <Title text="Chat" />
         <Router>
             <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
-                <Route path=path!("/") view=pages::lobby::Lobby ssr=SsrMode::Async />
                 <Route path=path!("/r/:room") view=pages::room::RoomPage ssr=SsrMode::Async />
             </Routes>
         </Router>

@@ -8,6 +8,7 @@ use clap::Parser;
 use leptos::prelude::LeptosOptions;
 use model::account::{AccountSettings, Viewer};
 use model::api::MentionsPage;
+use model::room::RoomPage;
 use service::Chat;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -36,6 +37,10 @@ impl WebUi for LeptosApp {
 
     fn settings_page(&self, viewer: Viewer, settings: AccountSettings) -> String {
         app::pages::account::settings_page(viewer, settings)
+    }
+
+    fn lobby_page(&self, viewer: Viewer, rooms: RoomPage, older: bool) -> String {
+        app::pages::lobby::lobby_page(viewer, rooms, older)
     }
 
     fn mentions_page(&self, viewer: Viewer, mentions: MentionsPage, older: bool) -> String {

@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::accounts::{login, logout, register, settings};
 use crate::http::{
-    conversation, go, health, live, mentions, messages, presence, read, rooms, server_fns,
+    conversation, go, health, live, lobby, mentions, messages, presence, read, rooms, server_fns,
 };
 use crate::middleware::{guard, guest_key, origin, sessions::SessionLayer};
 use crate::settings::Settings;
@@ -61,12 +61,13 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         .route("/logout", post(logout::submit))
         .route("/settings", get(settings::page))
         .route("/mentions", get(mentions::page))
+        .route("/", get(lobby::page))
         .route("/settings/appearance", post(settings::appearance))
         .route("/settings/password", post(settings::password))
         .route("/settings/sessions/end", post(settings::end_sessions))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
-        // The Leptos pages (`/`, `/r/{room}`) and the static site.
+        // The Leptos pages (`/r/{room}`) and the static site.
         .fallback_service(pages)
         .layer(DefaultBodyLimit::max(settings.max_request_bytes))
         .with_state(state.clone())

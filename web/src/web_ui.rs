@@ -10,6 +10,7 @@ use axum::response::Response;
 use leptos::prelude::LeptosOptions;
 use model::account::{AccountSettings, Viewer};
 use model::api::MentionsPage;
+use model::room::RoomPage;
 use service::Chat;
 use std::future::Future;
 use std::pin::Pin;
@@ -17,7 +18,7 @@ use std::pin::Pin;
 pub type ResponseFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 pub trait WebUi: Send + Sync + 'static {
-    /// The pages (`/`, `/r/{room}`), the static site and the 404 page.
+    /// The pages (`/r/{room}`), the static site and the 404 page.
     fn pages(&self, options: LeptosOptions, chat: Chat) -> Router;
     /// One call of a page's server function (`/fn/*`).
     fn server_fn(&self, chat: Chat, request: Request<Body>) -> ResponseFuture;
@@ -27,6 +28,9 @@ pub trait WebUi: Send + Sync + 'static {
     fn register_page(&self, viewer: Viewer, next: &str) -> String;
     /// `/settings` of a logged-in account.
     fn settings_page(&self, viewer: Viewer, settings: AccountSettings) -> String;
+    /// `/`: the rooms (a page of them) and what the viewer has not read;
+    /// `older` when it is not the newest page.
+    fn lobby_page(&self, viewer: Viewer, rooms: RoomPage, older: bool) -> String;
     /// `/mentions` of a logged-in account; `older` when it is not the
     /// newest page.
     fn mentions_page(&self, viewer: Viewer, mentions: MentionsPage, older: bool) -> String;

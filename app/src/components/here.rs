@@ -32,15 +32,18 @@ pub fn People(here: Here) -> impl IntoView {
                 .join(", ")
         })
     };
-    let count = move || {
-        let count = here.count.get();
-        (count > 0).then(|| format!("{count} here"))
-    };
-    view! {
-        <details class="people">
-            <summary title=names>{count}</summary>
-            <PeopleList here />
-        </details>
+    let count = move || format!("{} here", here.count.get());
+    // Drawn once someone is known to be here: an empty summary has no name.
+    let anyone = Memo::new(move |_| here.count.get() > 0);
+    move || {
+        anyone.get().then(|| {
+            view! {
+                <details class="people">
+                    <summary title=names>{count}</summary>
+                    <PeopleList here />
+                </details>
+            }
+        })
     }
 }
 

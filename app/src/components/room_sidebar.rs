@@ -26,7 +26,7 @@ pub fn RoomSidebar(current: String) -> impl IntoView {
         });
     }
     view! {
-        <p class="sidebar-links"><a href="/">"All rooms"</a>" · "<a href="/mentions" rel="external">"Mentions"</a></p>
+        <p class="sidebar-links"><a href="/" rel="external">"All rooms"</a>" · "<a href="/mentions" rel="external">"Mentions"</a></p>
             <Suspense fallback=|| ()>
                 {
                     let current = current.clone();

@@ -3,6 +3,7 @@
 
 #[cfg(feature = "ssr")]
 pub mod account;
+#[cfg(feature = "ssr")]
 pub mod lobby;
 #[cfg(feature = "ssr")]
 pub mod mentions;

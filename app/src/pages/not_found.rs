@@ -9,7 +9,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <main class="page notice">
             <h1>"Not found"</h1>
-            <p><a href="/">"Back to the rooms"</a></p>
+            <p><a href="/" rel="external">"Back to the rooms"</a></p>
         </main>
     }
 }

@@ -68,7 +68,7 @@ pub fn RoomPage() -> impl IntoView {
                     <main class="page notice">
                         <h1>"Invalid room name"</h1>
                         <p class="error" role="alert">{e.to_string()}</p>
-                        <p><a href="/">"Back to the rooms"</a></p>
+                        <p><a href="/" rel="external">"Back to the rooms"</a></p>
                     </main>
                 }
                 .into_any()
@@ -313,7 +313,7 @@ fn Conversation(
             <nav class="room-sidebar" id="room-sidebar" aria-label="Rooms"></nav>
             <main class="page room">
                 <header class="topbar">
-                    <a class="back" href="/" aria-label="All rooms">"←"</a>
+                    <a class="back" href="/" rel="external" aria-label="All rooms">"←"</a>
                     <h1>{format!("#{room}")}</h1>
                     <span class="live-state" data-state=move || live.get().key() role="status">
                         {move || live.get().label()}

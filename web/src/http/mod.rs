@@ -7,6 +7,7 @@ pub mod go;
 pub mod health;
 pub mod identity;
 pub mod live;
+pub mod lobby;
 pub mod mentions;
 pub mod messages;
 pub mod presence;
