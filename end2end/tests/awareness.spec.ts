@@ -128,3 +128,17 @@ test('notifications: a mention in a hidden tab notifies once per room and goes w
   const second = await bo.page.evaluate(() => (window as any).shownNotices[1]);
   expect(second.tag).toBe(`chat-${room}`);
 });
+
+test('typing: an entry lapses 6 s after its last notice when the typist goes without a stop', async ({ server, openUser }) => {
+  const room = uniqueRoom('lapse');
+  const ada = await openUser();
+  const bo = await openUser();
+  await openRoom(ada.page, server, room);
+  await openRoom(bo.page, server, room);
+  await ada.page.locator('.composer textarea').fill('half a thought');
+  await expect(bo.page.locator('.typing')).toHaveText('guest is typing…');
+  // The socket goes with the tab, without a "stopped typing".
+  await ada.context.close();
+  await expect(bo.page.locator('.typing')).toHaveText('guest is typing…');
+  await expect(bo.page.locator('.typing')).toHaveText('', { timeout: 10_000 });
+});
