@@ -71,14 +71,7 @@ pub(crate) fn document<V: IntoView + 'static>(
         view! {
             <!DOCTYPE html>
             <html lang="en">
-                <head>
-                    <meta charset="utf-8" />
-                    <meta name="viewport" content="width=device-width, initial-scale=1" />
-                    <meta name="color-scheme" content="light dark" />
-                    <link rel="icon" href="data:," />
-                    <link rel="stylesheet" href="/pkg/chat.css" />
-                    <title>{format!("{title} · Chat")}</title>
-                </head>
+                <PlainHead title=format!("{title} · Chat") />
                 <body>
                     <main class="page account-page">
                         <header class="topbar">
@@ -97,6 +90,21 @@ pub(crate) fn document<V: IntoView + 'static>(
         }
         .to_html()
     })
+}
+
+/// The `<head>` of a page rendered on the server only (no hydration).
+#[component]
+pub(crate) fn PlainHead(title: String) -> impl IntoView {
+    view! {
+        <head>
+            <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width, initial-scale=1" />
+            <meta name="color-scheme" content="light dark" />
+            <link rel="icon" href="data:," />
+            <link rel="stylesheet" href="/pkg/chat.css" />
+            <title>{title}</title>
+        </head>
+    }
 }
 
 #[component]

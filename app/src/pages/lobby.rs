@@ -3,6 +3,7 @@
 //! like the account pages: it needs no WASM, and a short script of its own
 //! keeps the unread counts current and shows times in the reader's zone.
 
+use super::account::PlainHead;
 use crate::components::account_bar::{AccountCorner, Flash, login_href};
 use crate::components::unread::UnreadBadges;
 use leptos::prelude::*;
@@ -50,14 +51,7 @@ pub fn lobby_page(viewer: Viewer, page: RoomPage, older: bool) -> String {
         view! {
             <!DOCTYPE html>
             <html lang="en">
-                <head>
-                    <meta charset="utf-8" />
-                    <meta name="viewport" content="width=device-width, initial-scale=1" />
-                    <meta name="color-scheme" content="light dark" />
-                    <link rel="icon" href="data:," />
-                    <link rel="stylesheet" href="/pkg/chat.css" />
-                    <title>"Chat"</title>
-                </head>
+                <PlainHead title="Chat".to_owned() />
                 <body>
                     <main class="page lobby">
                         <header class="topbar">

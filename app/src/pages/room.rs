@@ -122,7 +122,6 @@ fn Conversation(
     let me = viewer.account.clone();
     // Where the account had read to when the room opened: the "new
     // messages" divider stays there while the room is open.
-    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
     let read = RwSignal::new(
         opening
             .page
