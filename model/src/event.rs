@@ -38,6 +38,9 @@ pub struct MessageDelete {
     pub seq: u64,
     pub target: u64,
     pub ts: String,
+    /// Removed by a moderator, not taken back by its author.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_moderator: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +87,7 @@ pub fn apply(list: &mut Vec<ChatMessage>, event: RoomEvent, me: Option<&str>) ->
         RoomEvent::Delete(delete) => {
             if let Some(message) = find(list, delete.target) {
                 tombstone(message);
+                message.removed_by_moderator = delete.by_moderator;
             }
             for reply in list.iter_mut() {
                 if let Some(quote) = reply.reply_to.as_mut().filter(|q| q.seq == delete.target) {
@@ -211,9 +215,11 @@ mod tests {
             seq: 8,
             target: 1,
             ts: "t".into(),
+            by_moderator: true,
         };
         apply(&mut list, RoomEvent::Delete(delete), None);
         assert!(list[0].deleted && list[0].body.is_empty());
+        assert!(list[0].removed_by_moderator);
         let quote = list[1].reply_to.as_ref().unwrap();
         assert_eq!(
             (quote.excerpt.as_str(), quote.gone.as_deref()),

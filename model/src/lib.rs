@@ -15,6 +15,7 @@ pub mod message;
 pub mod presence;
 pub mod reaction;
 pub mod room;
+pub mod room_policy;
 pub mod url;
 
 pub use error::ErrorKind;

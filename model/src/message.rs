@@ -45,6 +45,9 @@ pub struct ChatMessage {
     /// its text is gone from the store.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deleted: bool,
+    /// A tombstone left by a moderator rather than the author.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed_by_moderator: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionCount>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -70,6 +70,12 @@ pub struct RoomSummary {
     /// For an account: the sequence it has read up to in this room.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub read_seq: Option<u64>,
+    /// `private` or `dm`; absent for a public room.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub visibility: Option<crate::room_policy::Visibility>,
+    /// For a DM: the other account's name.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dm_with: Option<String>,
 }
 
 /// `GET /api/rooms` without `limit`.

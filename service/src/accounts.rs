@@ -240,6 +240,14 @@ impl Accounts {
             .map(|(account, _)| account))
     }
 
+    /// The account called `name` (any case).
+    pub async fn by_name(&self, name: &str) -> Result<Option<Account>, AccountError> {
+        Ok(self
+            .find_row("name_key = ?", name.trim().to_ascii_lowercase())
+            .await?
+            .map(|(account, _)| account))
+    }
+
     /// Whether a guest's display name is, or looks like, some account's
     /// name. Names registered through another server process on the same
     /// database are known within a second.

@@ -11,7 +11,9 @@ use crate::presence::Awareness;
 use crate::read_position::ReadPositions;
 use crate::room_index::RoomIndex;
 use crate::room_log::{Draft, RoomLog, RoomLogError, StreamSettings};
+use crate::room_policy::RoomPolicies;
 use crate::session::{self, Session};
+use crate::slow_mode::SlowMode;
 use model::ErrorKind;
 use model::account::Viewer;
 use model::api::Health;
@@ -46,6 +48,8 @@ pub struct ChatSettings {
     pub edit_window: Duration,
     /// How long people stay present without a heartbeat.
     pub presence_expires: Duration,
+    /// Account names of the server admins (`CHAT_ADMINS`).
+    pub admins: Vec<String>,
 }
 
 /// Why the chat could not start.
@@ -88,7 +92,9 @@ pub(crate) struct Inner {
     pub(crate) accounts: Accounts,
     pub(crate) limits: Arc<Limits>,
     pub(crate) access: Access,
-    default_rooms: Vec<RoomName>,
+    pub(crate) policies: Arc<RoomPolicies>,
+    pub(crate) slow_mode: SlowMode,
+    pub(crate) default_rooms: Vec<RoomName>,
     pub(crate) edit_window: Duration,
 }
 
@@ -166,6 +172,8 @@ impl Chat {
             settings.presence_expires,
         )
         .await?;
+        let policies = RoomPolicies::open(log.jetstream(), settings.stream.replicas).await?;
+        let slow_mode = SlowMode::open(log.jetstream(), settings.stream.replicas).await?;
         let hub = Hub::new(log.clone());
         let rooms = RoomIndex::start(log.clone());
         {
@@ -224,7 +232,18 @@ impl Chat {
                 limits,
                 access: Access {
                     require_login: settings.require_login,
+                    admins: Arc::new(
+                        settings
+                            .admins
+                            .iter()
+                            .map(|name| name.trim().to_ascii_lowercase())
+                            .filter(|name| !name.is_empty())
+                            .collect(),
+                    ),
+                    policies: Some(Arc::clone(&policies)),
                 },
+                policies,
+                slow_mode,
                 default_rooms: settings.default_rooms,
                 edit_window: settings.edit_window,
             }),
@@ -256,7 +275,7 @@ impl Chat {
         message: Outgoing<'_>,
     ) -> Result<ChatMessage, Error> {
         let inner = &self.inner;
-        inner
+        let standing = inner
             .access
             .check(&identity.caller, Action::Write, message.room)?;
         let author =
@@ -266,6 +285,16 @@ impl Chat {
                     inner.accounts.is_registered(name)
                 })?;
         self.spend_send_budget(identity)?;
+        // Only rooms in slow mode pay a request for it.
+        if let Some(policy) = standing.policy.as_deref()
+            && policy.slow_mode_s > 0
+            && !standing.is_moderator()
+        {
+            inner
+                .slow_mode
+                .pass(message.room, identity, policy.slow_mode_s)
+                .await?;
+        }
         let reply_to = match message.reply_to {
             Some(seq) => Some((seq, self.original_of_reply(message.room, seq).await?)),
             None => None,
@@ -313,14 +342,17 @@ impl Chat {
         room: &RoomName,
         before: Option<u64>,
         limit: usize,
-        viewer: Option<&Identity>,
+        viewer: &Identity,
     ) -> Result<HistoryPage, Error> {
+        self.inner
+            .access
+            .check(&viewer.caller, Action::Read, room)?;
         let log = &self.inner.log;
         let (raw, has_older) = log.history(room, before, limit).await?;
-        let key = viewer.and_then(Identity::author_key);
+        let key = viewer.author_key();
         let messages = crate::fold::page(log, room, raw, key.as_deref()).await?;
-        let read_seq = match (viewer, before) {
-            (Some(viewer), None) => self.read_position(viewer, room).await?,
+        let read_seq = match before {
+            None => self.read_position(viewer, room).await?,
             _ => None,
         };
         Ok(HistoryPage {
@@ -338,7 +370,12 @@ impl Chat {
     /// Rooms that hold messages, newest activity first: at most `limit`
     /// with `last_seq < after` (from the newest when `after` is `None`).
     /// Served from memory, so it costs the same with 20 rooms or 10,000.
-    pub async fn rooms(&self, after: Option<u64>, limit: usize) -> Result<RoomPage, Error> {
+    pub async fn rooms(
+        &self,
+        viewer: &Identity,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<RoomPage, Error> {
         if !(1..=MAX_ROOM_PAGE).contains(&limit) {
             return Err(Error::bad_input(format!(
                 "limit must be 1 to {MAX_ROOM_PAGE}"
@@ -349,14 +386,22 @@ impl Chat {
                 "after must be a room's last_seq, at least 1",
             ));
         }
-        Ok(self.inner.rooms.page(after, limit).await?)
+        let mut page = self.inner.rooms.page(after, limit).await?;
+        self.list_for(viewer, &mut page);
+        Ok(page)
     }
 
     /// What the lobby lists: rooms with messages, then, after the last of
     /// them, the default rooms that have none yet.
-    pub async fn lobby_rooms(&self, after: Option<u64>, limit: usize) -> Result<RoomPage, Error> {
-        let mut page = self.rooms(after, limit).await?;
+    pub async fn lobby_rooms(
+        &self,
+        viewer: &Identity,
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<RoomPage, Error> {
+        let mut page = self.rooms(viewer, after, limit).await?;
         if page.next_after.is_none() {
+            self.add_quiet_rooms_of(viewer, &mut page);
             // A room with messages is listed on some page already.
             for room in &self.inner.default_rooms {
                 if self.inner.rooms.count_of(room.as_str()) == 0 {
@@ -377,9 +422,13 @@ impl Chat {
     /// its live messages, in order, each once.
     pub async fn follow_room(
         &self,
+        viewer: &Identity,
         room: &RoomName,
         after: Option<u64>,
     ) -> Result<RoomFollow, Error> {
+        self.inner
+            .access
+            .check(&viewer.caller, Action::Read, room)?;
         if after == Some(u64::MAX) {
             return Err(Error::bad_input(
                 "after must be a sequence below 18446744073709551615",

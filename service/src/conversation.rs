@@ -15,6 +15,7 @@ use model::api::{EditHistory, MessageVersion, ReactionList, ReactionUsers};
 use model::message::{ChatMessage, checked_body, mentioned_names};
 use model::reaction::{MAX_EMOJI_PER_MESSAGE, ReactionRuleError, checked_reaction};
 use model::room::RoomName;
+use model::room_policy::ModAction;
 
 impl From<ReactionRuleError> for Error {
     fn from(e: ReactionRuleError) -> Self {
@@ -27,6 +28,14 @@ fn no_such_message(seq: u64) -> Error {
         ErrorKind::NotFound,
         format!("there is no message {seq} in this room"),
     )
+}
+
+/// How a moderation entry names who acted.
+pub(crate) fn actor_name(identity: &Identity) -> String {
+    match &identity.caller {
+        Caller::Account(account) => account.name.clone(),
+        Caller::Guest => "guest".into(),
+    }
 }
 
 impl Chat {
@@ -165,9 +174,11 @@ impl Chat {
         Ok(message)
     }
 
-    /// Takes back the caller's own message: its text and every edited text
-    /// are erased from the stream, a tombstone keeps its place. Deleting a
-    /// deleted message again succeeds (and finishes what a failed try left).
+    /// Takes back the caller's own message, or, for a moderator of the
+    /// room, anyone's: its text and every edited text are erased from the
+    /// stream, a tombstone keeps its place (saying who removed it). Deleting
+    /// a deleted message again succeeds (and finishes what a failed try
+    /// left).
     pub async fn delete(
         &self,
         identity: &Identity,
@@ -175,34 +186,71 @@ impl Chat {
         seq: u64,
     ) -> Result<(), Error> {
         let inner = &self.inner;
-        inner.access.check(&identity.caller, Action::Write, room)?;
-        let log = &inner.log;
-        let states = log.states();
-        let tombstone = match log.room_message(room, seq).await? {
-            Some(logged) => {
-                Self::check_author(identity, logged.author.as_deref(), &logged.message)?;
-                Tombstone {
-                    seq,
-                    id: logged.message.id,
-                    from: logged.message.from,
-                    verified: logged.message.verified,
-                    ts: logged.message.ts,
-                    author: logged.author,
-                }
-            }
+        let standing = inner.access.check(&identity.caller, Action::Read, room)?;
+        let (author, from, verified) = match inner.log.room_message(room, seq).await? {
+            Some(logged) => (logged.author, logged.message.from, logged.message.verified),
             None => {
-                let buried = states
+                let buried = inner
+                    .log
+                    .states()
                     .tombstone(room, seq)
                     .await?
                     .ok_or_else(|| no_such_message(seq))?;
-                let stand_in = ChatMessage {
-                    from: buried.from.clone(),
-                    verified: buried.verified,
-                    ..ChatMessage::default()
-                };
-                Self::check_author(identity, buried.author.as_deref(), &stand_in)?;
-                buried
+                (buried.author, buried.from, buried.verified)
             }
+        };
+        let stand_in = ChatMessage {
+            from,
+            verified,
+            ..ChatMessage::default()
+        };
+        match Self::check_author(identity, author.as_deref(), &stand_in) {
+            Ok(()) => {
+                inner.access.check(&identity.caller, Action::Write, room)?;
+                self.erase_message(room, seq, false).await
+            }
+            Err(not_yours) if standing.is_moderator() => {
+                drop(not_yours);
+                self.erase_message(room, seq, true).await?;
+                let action = ModAction {
+                    action: "remove_message".into(),
+                    by: actor_name(identity),
+                    target: Some(stand_in.from),
+                    message: Some(seq),
+                    ts: now(),
+                    ..ModAction::default()
+                };
+                inner.log.publish_mod_action(room, &action).await?;
+                Ok(())
+            }
+            Err(not_yours) => Err(not_yours),
+        }
+    }
+
+    /// Erases message `seq` of `room` (and its edits) and leaves its
+    /// tombstone; the caller has checked who may.
+    pub(crate) async fn erase_message(
+        &self,
+        room: &RoomName,
+        seq: u64,
+        by_moderator: bool,
+    ) -> Result<(), Error> {
+        let log = &self.inner.log;
+        let states = log.states();
+        let tombstone = match log.room_message(room, seq).await? {
+            Some(logged) => Tombstone {
+                seq,
+                id: logged.message.id,
+                from: logged.message.from,
+                verified: logged.message.verified,
+                ts: logged.message.ts,
+                author: logged.author,
+                by_moderator,
+            },
+            None => states
+                .tombstone(room, seq)
+                .await?
+                .ok_or_else(|| no_such_message(seq))?,
         };
         let _one_at_a_time = states.lock(room, seq).await;
         // The tombstone first: whatever fails after it, the place shows.
@@ -218,6 +266,7 @@ impl Chat {
             &StoredEvent::Delete {
                 target: seq,
                 ts: now(),
+                by_moderator,
             },
         )
         .await?;

@@ -13,6 +13,8 @@ pub struct Error {
     code: Option<&'static str>,
     /// Safe to show the caller: it never holds an internal cause.
     message: String,
+    /// A moderator's sanction behind a refusal: why, and until when.
+    sanction: Option<Box<(Option<String>, Option<String>)>>,
     source: Option<BoxError>,
 }
 
@@ -22,8 +24,23 @@ impl Error {
             kind,
             code: None,
             message: message.into(),
+            sanction: None,
             source: None,
         }
+    }
+
+    /// The refusal comes from a timeout or ban: its reason and end.
+    pub fn with_sanction(mut self, reason: Option<String>, until: Option<String>) -> Self {
+        self.sanction = Some(Box::new((reason, until)));
+        self
+    }
+
+    pub fn sanction_reason(&self) -> Option<&str> {
+        self.sanction.as_ref().and_then(|s| s.0.as_deref())
+    }
+
+    pub fn sanction_until(&self) -> Option<&str> {
+        self.sanction.as_ref().and_then(|s| s.1.as_deref())
     }
 
     /// A failure of something the chat depends on (NATS, SQLite): the

@@ -61,6 +61,7 @@ pub async fn page(
             ..ChatMessage::default()
         };
         tombstone(&mut message);
+        message.removed_by_moderator = buried.by_moderator;
         message.mine = viewer.is_some() && buried.author.as_deref() == viewer;
         if let Err(at) = messages.binary_search_by_key(&buried.seq, |m| m.seq) {
             messages.insert(at, message);

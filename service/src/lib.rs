@@ -22,11 +22,15 @@ pub mod limits;
 pub mod look_alike;
 mod mentions;
 pub mod message_state;
+mod moderation;
 pub mod presence;
 pub mod read_position;
 mod room_index;
 pub mod room_log;
+pub mod room_policy;
+mod room_settings;
 pub mod session;
+mod slow_mode;
 mod unread;
 
 pub use chat::{

@@ -207,6 +207,16 @@ impl Chat {
             .await?
             .into_iter()
             .filter(|p| before.is_none_or(|before| p.seq < before))
+            // Mentions from rooms the reader may no longer see are not
+            // theirs to list.
+            .filter(|p| {
+                RoomName::parse(&p.room).is_ok_and(|room| {
+                    self.inner
+                        .access
+                        .check(&identity.caller, crate::access::Action::Read, &room)
+                        .is_ok()
+                })
+            })
             .collect();
         let mut messages = Vec::new();
         let mut seen = HashSet::new();

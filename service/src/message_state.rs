@@ -67,6 +67,9 @@ pub struct Tombstone {
     /// Who may delete it (a retried delete finishes the erasing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
+    /// Removed by a moderator rather than its author.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_moderator: bool,
 }
 
 /// A page's worth of states: by message sequence, and the room's tombstones.

@@ -483,7 +483,14 @@ impl crate::chat::Chat {
     }
 
     /// Everyone in `room` now.
-    pub async fn presence(&self, room: &RoomName) -> Result<Vec<Present>, crate::Error> {
+    pub async fn presence(
+        &self,
+        viewer: &crate::access::Identity,
+        room: &RoomName,
+    ) -> Result<Vec<Present>, crate::Error> {
+        self.inner
+            .access
+            .check(&viewer.caller, crate::access::Action::Read, room)?;
         Ok(self.inner.awareness.present(room).await?)
     }
 

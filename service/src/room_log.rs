@@ -17,6 +17,7 @@ use model::message::{
     checked_id, checked_name, checked_via, is_forbidden_in_text,
 };
 use model::room::RoomName;
+use model::room_policy::ModAction;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
@@ -145,6 +146,8 @@ pub enum StoredEvent {
     Delete {
         target: u64,
         ts: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        by_moderator: bool,
     },
     Reaction {
         target: u64,
@@ -174,9 +177,16 @@ impl StoredEvent {
                 mentions,
                 mentions_room,
             }),
-            StoredEvent::Delete { target, ts } => {
-                RoomEvent::Delete(MessageDelete { seq, target, ts })
-            }
+            StoredEvent::Delete {
+                target,
+                ts,
+                by_moderator,
+            } => RoomEvent::Delete(MessageDelete {
+                seq,
+                target,
+                ts,
+                by_moderator,
+            }),
             StoredEvent::Reaction {
                 target,
                 emoji,
@@ -314,6 +324,13 @@ pub fn chain_of(event: &RoomEvent) -> usize {
         RoomEvent::Message(_) => 0,
         _ => 1,
     }
+}
+
+/// What one batched direct get brought.
+struct RawBatch {
+    replies: Vec<async_nats::Message>,
+    through: u64,
+    remaining: u64,
 }
 
 /// One batch of a forward read.
@@ -745,6 +762,39 @@ impl RoomLog {
         after: u64,
         max: usize,
     ) -> Result<ReadBatch, RoomLogError> {
+        let filter = match scope {
+            Scope::Messages => room_subject(room),
+            Scope::Events => event_subject(room),
+            Scope::Everything => format!("chat.*.{room}"),
+        };
+        let raw = self.direct_batch(filter, after, max).await?;
+        let mut entries = Vec::new();
+        let mut authors = std::collections::HashMap::new();
+        for reply in &raw.replies {
+            if let Some((entry, author)) = self.decode_direct(reply)? {
+                if let Some(author) = author {
+                    authors.insert(entry.seq(), author);
+                }
+                entries.push(entry);
+            }
+        }
+        Ok(ReadBatch {
+            entries,
+            authors,
+            through: raw.through,
+            more: raw.remaining > 0,
+            remaining: raw.remaining,
+        })
+    }
+
+    /// One batched direct get: up to `max` entries on `filter` after
+    /// `after`, as JetStream sent them.
+    async fn direct_batch(
+        &self,
+        filter: String,
+        after: u64,
+        max: usize,
+    ) -> Result<RawBatch, RoomLogError> {
         let max = max.clamp(1, READ_BATCH);
         let inbox = self.client.new_inbox();
         let mut replies: Subscriber = self
@@ -752,11 +802,6 @@ impl RoomLog {
             .subscribe(inbox.clone())
             .await
             .map_err(unavailable("reading history"))?;
-        let filter = match scope {
-            Scope::Messages => room_subject(room),
-            Scope::Events => event_subject(room),
-            Scope::Everything => format!("chat.*.{room}"),
-        };
         let request = serde_json::json!({
             "seq": after.saturating_add(1),
             "next_by_subj": filter,
@@ -766,11 +811,11 @@ impl RoomLog {
             .publish_with_reply(direct_get_subject(), inbox, request.to_string().into())
             .await
             .map_err(unavailable("reading history"))?;
-        let mut entries = Vec::new();
-        let mut authors = std::collections::HashMap::new();
-        let mut through = after;
-        let mut more = false;
-        let mut remaining = 0;
+        let mut batch = RawBatch {
+            replies: Vec::new(),
+            through: after,
+            remaining: 0,
+        };
         loop {
             let reply = tokio::time::timeout(READ_TIMEOUT, replies.next())
                 .await
@@ -779,8 +824,7 @@ impl RoomLog {
             match reply.status.map(|s| s.as_u16()) {
                 // End of batch: the server says how many remain after it.
                 Some(204) => {
-                    remaining = header_u64(&reply, "Nats-Num-Pending").unwrap_or(0);
-                    more = remaining > 0;
+                    batch.remaining = header_u64(&reply, "Nats-Num-Pending").unwrap_or(0);
                     break;
                 }
                 Some(404) => break,
@@ -795,24 +839,58 @@ impl RoomLog {
                 }
                 _ => {
                     if let Some(seq) = header_u64(&reply, "Nats-Sequence") {
-                        through = through.max(seq);
+                        batch.through = batch.through.max(seq);
                     }
-                    if let Some((entry, author)) = self.decode_direct(&reply)? {
-                        if let Some(author) = author {
-                            authors.insert(entry.seq(), author);
-                        }
-                        entries.push(entry);
-                    }
+                    batch.replies.push(reply);
                 }
             }
         }
-        Ok(ReadBatch {
-            entries,
-            authors,
-            through,
-            more,
-            remaining,
-        })
+        Ok(batch)
+    }
+
+    /// Stores a moderation entry in the room's log and returns its
+    /// sequence.
+    pub async fn publish_mod_action(
+        &self,
+        room: &RoomName,
+        action: &ModAction,
+    ) -> Result<u64, RoomLogError> {
+        let payload = serde_json::to_vec(action).expect("a moderation entry always serialises");
+        let ack = self
+            .js
+            .publish(mod_subject(room), payload.into())
+            .await
+            .map_err(unavailable("publishing"))?
+            .await
+            .map_err(ack_failed)?;
+        Ok(ack.sequence)
+    }
+
+    /// The room's moderation entries, newest first (the stream keeps as
+    /// many per room as messages).
+    pub async fn mod_actions(&self, room: &RoomName) -> Result<Vec<ModAction>, RoomLogError> {
+        let mut actions = Vec::new();
+        let mut after = 0;
+        loop {
+            let batch = self
+                .direct_batch(mod_subject(room), after, READ_BATCH)
+                .await?;
+            for reply in &batch.replies {
+                if let (Some(seq), Ok(mut action)) = (
+                    header_u64(reply, "Nats-Sequence"),
+                    serde_json::from_slice::<ModAction>(&reply.payload),
+                ) {
+                    action.seq = seq;
+                    actions.push(action);
+                }
+            }
+            if batch.remaining == 0 || batch.through == after {
+                break;
+            }
+            after = batch.through;
+        }
+        actions.reverse();
+        Ok(actions)
     }
 
     /// The `limit` newest messages of `room` before sequence `before` (or the
@@ -975,6 +1053,12 @@ fn is_store_full(e: &async_nats::jetstream::context::PublishError) -> bool {
 
 fn room_subject(room: &RoomName) -> String {
     format!("{ROOM_SUBJECT_PREFIX}{room}")
+}
+
+/// Moderation entries: four tokens, so the room follows (`chat_live.*.R`)
+/// and reads of everything (`chat.*.R`) pass them by.
+fn mod_subject(room: &RoomName) -> String {
+    format!("chat.modlog.{room}.actions")
 }
 
 fn event_subject(room: &RoomName) -> String {

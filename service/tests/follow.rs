@@ -23,6 +23,7 @@ async fn chat(nats: &NatsServer, dir: &std::path::Path) -> Chat {
         default_rooms: Vec::new(),
         edit_window: std::time::Duration::from_secs(900),
         presence_expires: std::time::Duration::from_secs(45),
+        admins: Vec::new(),
     })
     .await
     .expect("the chat starts")
@@ -55,7 +56,7 @@ async fn a_follower_that_lags_behind_the_live_feed_catches_up_in_order() {
     let chat = chat(&nats, dir.path()).await;
     let room = RoomName::parse("lagging").unwrap();
 
-    let mut follow = chat.follow_room(&room, Some(0)).await.unwrap();
+    let mut follow = chat.follow_room(&guest(), &room, Some(0)).await.unwrap();
     let first = send(&chat, &room, "first").await;
     // Replay done, now reading live.
     assert_eq!(follow.next().await.unwrap().unwrap().seq, first);

@@ -121,6 +121,7 @@ pub async fn run(
         default_rooms,
         edit_window: settings.edit_window,
         presence_expires: settings.presence_expires,
+        admins: settings.admins.clone(),
     })
     .await?;
     let sessions = middleware::sessions::layer(chat.accounts(), &settings)

@@ -3,13 +3,14 @@
 use crate::AppState;
 use crate::accounts::{login, logout, register, settings};
 use crate::http::{
-    conversation, go, health, live, lobby, mentions, messages, presence, read, rooms, server_fns,
+    conversation, go, health, live, lobby, members, mentions, messages, moderation, presence, read,
+    room_settings, rooms, server_fns,
 };
 use crate::middleware::{guard, guest_key, origin, sessions::SessionLayer};
 use crate::settings::Settings;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, patch, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use std::sync::Arc;
 
 pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> Router {
@@ -19,7 +20,33 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
     let allowed_origins = origin::AllowedOrigins(Arc::new(settings.allowed_origins.clone()));
     Router::new()
         // The public API (docs/API.md).
-        .route("/api/rooms", get(rooms::list))
+        .route("/api/rooms", get(rooms::list).post(room_settings::create))
+        .route(
+            "/api/rooms/{room}",
+            get(room_settings::show).patch(room_settings::change),
+        )
+        .route("/api/rooms/{room}/owner", put(room_settings::set_owner))
+        .route("/api/dms/{name}", post(room_settings::open_dm))
+        .route("/api/rooms/{room}/members", get(members::list))
+        .route(
+            "/api/rooms/{room}/members/{name}",
+            put(members::add).delete(members::remove),
+        )
+        .route(
+            "/api/rooms/{room}/moderators/{name}",
+            put(members::add_moderator).delete(members::remove_moderator),
+        )
+        .route("/api/rooms/{room}/invites", post(members::invite))
+        .route("/api/invites/{token}", post(members::join))
+        .route("/api/rooms/{room}/timeouts", post(moderation::timeout))
+        .route(
+            "/api/rooms/{room}/timeouts/{name}",
+            delete(moderation::end_timeout),
+        )
+        .route("/api/rooms/{room}/bans", post(moderation::ban))
+        .route("/api/rooms/{room}/bans/{name}", delete(moderation::unban))
+        .route("/api/rooms/{room}/sanctions", get(moderation::sanctions))
+        .route("/api/rooms/{room}/modlog", get(moderation::modlog))
         .route(
             "/api/rooms/{room}/messages",
             get(messages::page).post(messages::post),

@@ -67,6 +67,11 @@ pub struct Settings {
     #[arg(long, env = "CHAT_REQUIRE_LOGIN")]
     pub require_login: bool,
 
+    /// Server admins: account names (comma-separated) that act as the owner
+    /// of every room, and give rooms without one an owner.
+    #[arg(long, env = "CHAT_ADMINS", value_delimiter = ',')]
+    pub admins: Vec<String>,
+
     /// Send the session cookie only over HTTPS (turn on behind TLS).
     #[arg(long, env = "CHAT_SECURE_COOKIES")]
     pub secure_cookies: bool,

@@ -57,7 +57,7 @@ pub async fn open_room(room: String, error_code: Option<String>) -> Result<RoomO
     let chat = ssr::chat()?;
     let identity = ssr::identity(&chat).await?;
     let page = chat
-        .history(&room, None, model::history::PAGE_SIZE, Some(&identity))
+        .history(&room, None, model::history::PAGE_SIZE, &identity)
         .await?;
     Ok(RoomOpening {
         page,
@@ -73,11 +73,6 @@ pub async fn older_messages(room: String, before: u64) -> Result<HistoryPage, Ch
     let chat = ssr::chat()?;
     let identity = ssr::identity(&chat).await?;
     Ok(chat
-        .history(
-            &room,
-            Some(before),
-            model::history::PAGE_SIZE,
-            Some(&identity),
-        )
+        .history(&room, Some(before), model::history::PAGE_SIZE, &identity)
         .await?)
 }

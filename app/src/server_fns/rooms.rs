@@ -11,9 +11,9 @@ pub async fn list_rooms(after: Option<u64>) -> Result<RoomPage, ChatError> {
     /// How many rooms a lobby page shows.
     const LOBBY_PAGE_SIZE: usize = 50;
     let chat = super::ssr::chat()?;
-    let mut page = chat.lobby_rooms(after, LOBBY_PAGE_SIZE).await?;
-    // An account sees what it has not read.
     let identity = super::ssr::identity(&chat).await?;
+    let mut page = chat.lobby_rooms(&identity, after, LOBBY_PAGE_SIZE).await?;
+    // An account sees what it has not read.
     chat.count_unread(&identity, &mut page.rooms).await?;
     Ok(page)
 }

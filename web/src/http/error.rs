@@ -25,6 +25,8 @@ impl IntoResponse for ApiError {
             .expect("every kind has a valid status");
         let body = Json(ErrorBody {
             error: self.0.message().to_owned(),
+            reason: self.0.sanction_reason().map(str::to_owned),
+            until: self.0.sanction_until().map(str::to_owned),
         });
         match kind {
             ErrorKind::TooFast { retry_after_s } => (

@@ -40,3 +40,30 @@ fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
             ))
         })
 }
+
+/// The caller of an API request, as [`identify`] finds it: for handlers
+/// that need nothing else of the request's parts.
+pub struct Caller(pub Identity);
+
+impl axum::extract::FromRequestParts<crate::AppState> for Caller {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        identify(&state.chat, &parts.headers, &session, peer)
+            .await
+            .map(Caller)
+            .map_err(IntoResponse::into_response)
+    }
+}

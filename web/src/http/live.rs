@@ -101,14 +101,27 @@ enum Frames {
 }
 
 /// `GET /api/rooms/{room}/live`: new messages as message objects.
+#[allow(clippy::too_many_arguments)]
 pub async fn live(
     state: State<AppState>,
     peer: ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
     room: Result<Path<String>, PathRejection>,
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    open(state, peer, room, query, upgrade, Frames::Messages, None).await
+    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
+    open(
+        state,
+        peer,
+        room,
+        query,
+        upgrade,
+        Frames::Messages,
+        identity,
+    )
+    .await
 }
 
 /// `GET /api/rooms/{room}/events`: messages, edits, deletes and reactions
@@ -125,16 +138,7 @@ pub async fn events(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
-    open(
-        state,
-        peer,
-        room,
-        query,
-        upgrade,
-        Frames::Events,
-        Some(identity),
-    )
-    .await
+    open(state, peer, room, query, upgrade, Frames::Events, identity).await
 }
 
 async fn open(
@@ -144,7 +148,7 @@ async fn open(
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
     frames: Frames,
-    identity: Option<Identity>,
+    identity: Identity,
 ) -> Result<Response, ApiError> {
     let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
@@ -153,10 +157,19 @@ async fn open(
     let place = state.live.admit(peer.ip())?;
     // Joined before the upgrade is answered: "only new messages" means new
     // from the moment the client sees the upgrade.
-    let follow = state.chat.follow_room(&room, query.after).await?;
+    let follow = state
+        .chat
+        .follow_room(&identity, &room, query.after)
+        .await?;
+    let admission = Admission {
+        changes: chat.room_changes(),
+        chat: chat.clone(),
+        identity: identity.clone(),
+        room: room.clone(),
+    };
     let shutdown = state.shutdown.clone();
     let slow_tab_timeout = state.live.slow_tab_timeout;
-    let identity = identity.filter(|_| state.live.awareness);
+    let identity = Some(identity).filter(|_| state.live.awareness && frames == Frames::Events);
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
@@ -171,7 +184,17 @@ async fn open(
             let here = identity.map(|identity| {
                 Here::arrive(&chat, &room, identity, query.name.unwrap_or_default())
             });
-            if let Err(e) = relay(follow, socket, shutdown, slow_tab_timeout, frames, here).await {
+            let relayed = relay(
+                follow,
+                socket,
+                shutdown,
+                slow_tab_timeout,
+                frames,
+                here,
+                admission,
+            )
+            .await;
+            if let Err(e) = relayed {
                 tracing::debug!(%room, error = %e, "live connection ended");
             }
         }))
@@ -213,6 +236,45 @@ async fn next_signal(here: &mut Option<Here>) -> Option<Arc<str>> {
     }
 }
 
+/// A socket's right to its room, asked again whenever the room's rules
+/// change (on any instance): a removed member's socket closes at once.
+struct Admission {
+    chat: service::Chat,
+    identity: Identity,
+    room: RoomName,
+    changes: tokio::sync::broadcast::Receiver<RoomName>,
+}
+
+impl Admission {
+    /// Waits until the caller may no longer read the room; says why.
+    async fn revoked(&mut self) -> String {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match self.changes.recv().await {
+                Ok(room) if room != self.room => continue,
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => std::future::pending::<()>().await,
+            }
+            if let Err(e) =
+                self.chat
+                    .check(&self.identity, service::access::Action::Read, &self.room)
+            {
+                // A close frame's reason is at most 123 bytes.
+                let mut why = e.message().to_owned();
+                while why.len() > 120 {
+                    why.pop();
+                }
+                return why;
+            }
+        }
+    }
+}
+
+/// Close code of a socket whose caller lost access to the room
+/// (4000–4999 are the application's; 4403 mirrors HTTP 403).
+const ACCESS_REVOKED: u16 = 4403;
+
+#[allow(clippy::too_many_arguments)]
 async fn relay(
     mut follow: RoomFollow,
     mut socket: WebSocket,
@@ -220,6 +282,7 @@ async fn relay(
     slow_tab_timeout: Duration,
     frames: Frames,
     mut here: Option<Here>,
+    mut admission: Admission,
 ) -> Result<(), RelayError> {
     if let Some(now) = match &here {
         Some(here) => here.now().await,
@@ -279,6 +342,14 @@ async fn relay(
                 send(&mut socket, Message::Text(Utf8Bytes::from(&*frame))).await?;
             }
             _ = keepalive.tick() => send(&mut socket, Message::Ping(Default::default())).await?,
+            why = admission.revoked() => {
+                let _ = send(&mut socket, Message::Close(Some(CloseFrame {
+                    code: ACCESS_REVOKED,
+                    reason: why.into(),
+                })))
+                .await;
+                return Ok(());
+            }
             // The tab reconnects, to this server once it is back or to another.
             _ = &mut stop => {
                 let _ = send(&mut socket, Message::Close(Some(CloseFrame {

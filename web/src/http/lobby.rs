@@ -30,8 +30,11 @@ pub async fn page(
 ) -> Response {
     let after = query.ok().and_then(|Query(q)| q.after);
     let listed = async {
-        let mut rooms = state.chat.lobby_rooms(after, LOBBY_PAGE_SIZE).await?;
         let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
+        let mut rooms = state
+            .chat
+            .lobby_rooms(&identity, after, LOBBY_PAGE_SIZE)
+            .await?;
         state.chat.count_unread(&identity, &mut rooms.rooms).await?;
         Ok::<_, ApiError>(rooms)
     }

@@ -42,7 +42,7 @@ pub async fn page(
     Ok(Json(
         state
             .chat
-            .history(&room, query.before, limit, Some(&viewer))
+            .history(&room, query.before, limit, &viewer)
             .await?,
     ))
 }

@@ -28,11 +28,15 @@ const TYPING_AT_MOST_EVERY: Duration = Duration::from_secs(1);
 /// `GET /api/rooms/{room}/presence`
 pub async fn list(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
     room: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Vec<Present>>, ApiError> {
     let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
-    Ok(Json(state.chat.presence(&room).await?))
+    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
+    Ok(Json(state.chat.presence(&identity, &room).await?))
 }
 
 /// `POST /api/rooms/{room}/typing` `{"on"?, "name"?}`: 204.

@@ -26,9 +26,9 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(bad_query)?;
     let limit = query.limit.unwrap_or(ROOM_PAGE_SIZE);
-    let mut page = state.chat.rooms(query.after, limit).await?;
-    // An account (session or token) also gets its unread counts.
     let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
+    let mut page = state.chat.rooms(&identity, query.after, limit).await?;
+    // An account (session or token) also gets its unread counts.
     state.chat.count_unread(&identity, &mut page.rooms).await?;
     let mut response = Json(page.rooms).into_response();
     if let Some(after) = page.next_after {

@@ -1,0 +1,257 @@
+//! Who may do what in a room: its kind, its owner and moderators, who may
+//! post, slow mode, and the moderators' sanctions, as the API shows them
+//! (`/api/rooms/{room}`, members, invites, timeouts, bans, the modlog).
+
+use serde::{Deserialize, Serialize};
+
+/// Longest slow mode: one message per member every 6 hours.
+pub const MAX_SLOW_MODE_S: u64 = 6 * 3600;
+/// A timeout lasts 10 seconds to 28 days.
+pub const MIN_TIMEOUT_S: u64 = 10;
+pub const MAX_TIMEOUT_S: u64 = 28 * 24 * 3600;
+/// A ban removes the banned member's messages of at most the last 7 days.
+pub const MAX_PURGE_S: u64 = 7 * 24 * 3600;
+pub const MAX_TOPIC_CHARS: usize = 250;
+pub const MAX_REASON_CHARS: usize = 200;
+/// An invite link lasts a day unless asked otherwise, 30 days at most.
+pub const INVITE_DEFAULT_S: u64 = 24 * 3600;
+pub const MAX_INVITE_S: u64 = 30 * 24 * 3600;
+/// Rooms whose names start so are direct messages, made only by
+/// `POST /api/dms/{name}`.
+pub const DM_PREFIX: &str = "dm-";
+
+/// Who can find and read a room.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Anyone who can reach the chat (guests too, unless the room refuses
+    /// them).
+    #[default]
+    Public,
+    /// Invite-only: members, moderators, the owner; 404 for anyone else.
+    Private,
+    /// The private room of two accounts.
+    Dm,
+}
+
+/// Who may post in a room (moderators always may).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostPolicy {
+    #[default]
+    Everyone,
+    Accounts,
+    Members,
+}
+
+/// `POST /api/rooms`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRoom {
+    pub name: String,
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+}
+
+/// `PATCH /api/rooms/{room}`: what to change; absent fields stay.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoomChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow_mode_s: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked: Option<bool>,
+    /// Whether guests may read the room (they post only where `post` is
+    /// `everyone`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guests_read: Option<bool>,
+}
+
+/// A room's settings and people in charge: `GET /api/rooms/{room}`, the
+/// answer of `POST /api/rooms`, `PATCH` and `POST /api/dms/{name}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomInfo {
+    pub name: String,
+    pub visibility: Visibility,
+    #[serde(default)]
+    pub topic: String,
+    /// None until a server admin claims a room made before owners, or by a
+    /// guest.
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub moderators: Vec<String>,
+    pub post: PostPolicy,
+    pub slow_mode_s: u64,
+    pub locked: bool,
+    pub guests_read: bool,
+    /// For a DM: the other account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dm_with: Option<String>,
+    /// What the caller may do here.
+    #[serde(default)]
+    pub you: YourStanding,
+}
+
+/// The caller's place in a room.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct YourStanding {
+    /// `owner`, `moderator`, `member` or `none`; a server admin acts as
+    /// owner.
+    pub role: String,
+    /// May change the settings, members, timeouts and bans.
+    pub moderator: bool,
+    /// Why the caller cannot post now, if it cannot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cannot_post: Option<String>,
+    /// Until when, for a timeout (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+/// One person of `GET /api/rooms/{room}/members`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub name: String,
+    /// `owner`, `moderator` or `member`.
+    pub role: String,
+}
+
+/// `POST /api/rooms/{room}/invites`
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewInvite {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_s: Option<u64>,
+}
+
+/// An invite link: whoever opens `url` with an account joins the room
+/// until `expires_at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    pub room: String,
+    pub token: String,
+    /// Path of the invite page (`/invite/<token>`).
+    pub url: String,
+    pub expires_at: String,
+}
+
+/// `POST /api/rooms/{room}/timeouts`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTimeout {
+    pub name: String,
+    pub seconds: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `POST /api/rooms/{room}/bans`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewBan {
+    pub name: String,
+    /// Also remove the member's messages of the last this many seconds
+    /// (the page offers 1 h, 24 h and 7 d).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_s: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A timeout or a ban as it stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sanction {
+    pub name: String,
+    /// `timeout` or `ban`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub by: String,
+    /// For a ban: how many messages it removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged: Option<u64>,
+}
+
+/// One entry of the moderation log, `GET /api/rooms/{room}/modlog`
+/// (newest first).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModAction {
+    /// The entry's sequence in the room's log.
+    pub seq: u64,
+    pub ts: String,
+    /// `create`, `settings`, `add_member`, `remove_member`, `join`,
+    /// `add_moderator`, `remove_moderator`, `claim`, `timeout`, `ban`,
+    /// `unban`, `remove_message`.
+    pub action: String,
+    /// Who did it.
+    pub by: String,
+    /// Whom it concerns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// The removed message's sequence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purged: Option<u64>,
+    /// For `settings`: what changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<RoomChanges>,
+}
+
+/// `GET /api/rooms/{room}/modlog` and the `/r/{room}/modlog` page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModLog {
+    pub room: String,
+    pub actions: Vec<ModAction>,
+}
+
+/// What the room settings page shows (`/r/{room}/settings`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomAdmin {
+    pub info: RoomInfo,
+    pub members: Vec<Member>,
+    pub sanctions: Vec<Sanction>,
+    /// An invite link just made, shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<Invite>,
+}
+
+/// Duration text for people: `90 s`, `10 min`, `2 h`, `3 d`.
+pub fn duration_text(seconds: u64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s} s"),
+        s if s < 2 * 3600 => format!("{} min", s / 60),
+        s if s < 2 * 86400 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_refuse_unknown_fields() {
+        let ok: RoomChanges =
+            serde_json::from_str(r#"{"post":"members","slow_mode_s":30}"#).unwrap();
+        assert_eq!(ok.post, Some(PostPolicy::Members));
+        assert!(serde_json::from_str::<RoomChanges>(r#"{"owner":"eve"}"#).is_err());
+        assert!(serde_json::from_str::<RoomChanges>(r#"{"post":"nobody"}"#).is_err());
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(duration_text(10), "10 s");
+        assert_eq!(duration_text(600), "10 min");
+        assert_eq!(duration_text(3 * 3600), "3 h");
+        assert_eq!(duration_text(28 * 86400), "28 d");
+    }
+}

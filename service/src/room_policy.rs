@@ -1,0 +1,319 @@
+//! Each room's rules and people in charge (KV bucket `CHAT_ROOMS`, a key
+//! per room that has any), held in memory on every instance and kept
+//! current by watching the bucket: the access rule reads memory, so a send
+//! or a live frame costs no request, and a change made on one instance
+//! applies on the others as soon as the watch delivers it.
+
+use crate::Error;
+use crate::room_log::{RoomLogError, failed, unavailable};
+use async_nats::jetstream::{self, kv};
+use futures::StreamExt;
+use model::room::RoomName;
+use model::room_policy::{PostPolicy, Visibility};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
+use tokio::sync::broadcast;
+
+const ROOMS_BUCKET: &str = "CHAT_ROOMS";
+const UPDATE_ROUNDS: usize = 16;
+
+/// A room's stored rules. A room without one is public, ownerless and open
+/// to everyone: every room from before owners existed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RoomPolicy {
+    #[serde(default)]
+    pub visibility: Visibility,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub topic: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Person>,
+    /// By account id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub moderators: BTreeMap<i64, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub members: BTreeMap<i64, String>,
+    #[serde(default)]
+    pub post: PostPolicy,
+    #[serde(default)]
+    pub slow_mode_s: u64,
+    #[serde(default)]
+    pub locked: bool,
+    #[serde(default = "yes")]
+    pub guests_read: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub timeouts: BTreeMap<i64, StoredSanction>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bans: BTreeMap<i64, StoredSanction>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invites: Vec<StoredInvite>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredSanction {
+    pub name: String,
+    /// Unix seconds; none for a ban.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub by: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredInvite {
+    /// SHA-256 of the token, hex: the link itself is not stored.
+    pub digest: String,
+    pub expires: i64,
+    pub by: String,
+}
+
+impl RoomPolicy {
+    pub fn is_hidden(&self) -> bool {
+        self.visibility != Visibility::Public
+    }
+
+    pub fn is_owner(&self, id: i64) -> bool {
+        self.owner.as_ref().is_some_and(|o| o.id == id)
+    }
+
+    /// Timeouts that have ended are dropped when the policy is next saved.
+    pub fn timeout_of(&self, id: i64, now: i64) -> Option<&StoredSanction> {
+        self.timeouts
+            .get(&id)
+            .filter(|t| t.until.is_some_and(|until| until > now))
+    }
+
+    pub fn forget_ended(&mut self, now: i64) {
+        self.timeouts
+            .retain(|_, t| t.until.is_some_and(|until| until > now));
+        self.invites.retain(|i| i.expires > now);
+    }
+}
+
+/// Every room's policy, as this instance knows it.
+pub(crate) struct RoomPolicies {
+    kv: kv::Store,
+    known: RwLock<HashMap<String, (u64, Arc<RoomPolicy>)>>,
+    changed: broadcast::Sender<RoomName>,
+}
+
+impl RoomPolicies {
+    /// Opens the bucket, loads every policy and keeps following changes.
+    pub async fn open(js: &jetstream::Context, replicas: usize) -> Result<Arc<Self>, RoomLogError> {
+        let kv = js
+            .create_or_update_key_value(kv::Config {
+                bucket: ROOMS_BUCKET.into(),
+                description: "each room's owner, moderators, members, settings and sanctions"
+                    .into(),
+                history: 1,
+                num_replicas: replicas,
+                storage: jetstream::stream::StorageType::File,
+                max_value_size: 1 << 20,
+                ..Default::default()
+            })
+            .await
+            .map_err(unavailable("setting up the rooms bucket"))?;
+        let (changed, _) = broadcast::channel(256);
+        let policies = Arc::new(Self {
+            kv,
+            known: RwLock::default(),
+            changed,
+        });
+        // Watching first, loading second: a change made between the two is
+        // seen either way, and revisions keep the newer one.
+        let watch = policies
+            .kv
+            .watch_all()
+            .await
+            .map_err(unavailable("watching the rooms bucket"))?;
+        policies.load_all().await?;
+        tokio::spawn(Arc::clone(&policies).follow(watch));
+        Ok(policies)
+    }
+
+    async fn load_all(&self) -> Result<(), RoomLogError> {
+        let keys: Vec<String> = self
+            .kv
+            .keys()
+            .await
+            .map_err(unavailable("listing rooms"))?
+            .filter_map(|key| async move { key.ok() })
+            .collect()
+            .await;
+        for key in keys {
+            if let Some(entry) = self
+                .kv
+                .entry(&key)
+                .await
+                .map_err(unavailable("reading a room's policy"))?
+            {
+                self.learn(&entry);
+            }
+        }
+        Ok(())
+    }
+
+    async fn follow(self: Arc<Self>, mut watch: kv::Watch) {
+        loop {
+            while let Some(entry) = watch.next().await {
+                match entry {
+                    Ok(entry) => self.learn(&entry),
+                    Err(e) => tracing::warn!(error = %e, "rooms bucket watch"),
+                }
+            }
+            // The watch ends when NATS goes away; start again and catch up.
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                if let Ok(again) = self.kv.watch_all().await {
+                    watch = again;
+                    if let Err(e) = self.load_all().await {
+                        tracing::warn!(error = %e, "reloading room policies");
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    fn learn(&self, entry: &kv::Entry) {
+        let policy = match entry.operation {
+            kv::Operation::Put => match serde_json::from_slice::<RoomPolicy>(&entry.value) {
+                Ok(policy) => Some(Arc::new(policy)),
+                Err(e) => {
+                    tracing::warn!(room = %entry.key, error = %e, "unreadable room policy");
+                    return;
+                }
+            },
+            kv::Operation::Delete | kv::Operation::Purge => None,
+        };
+        self.keep(&entry.key, entry.revision, policy);
+    }
+
+    fn keep(&self, room: &str, revision: u64, policy: Option<Arc<RoomPolicy>>) {
+        {
+            let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+            if known.get(room).is_some_and(|(seen, _)| *seen >= revision) {
+                return;
+            }
+            match policy {
+                Some(policy) => known.insert(room.to_owned(), (revision, policy)),
+                None => known.remove(room),
+            };
+        }
+        if let Ok(room) = RoomName::parse(room) {
+            let _ = self.changed.send(room);
+        }
+    }
+
+    /// The room's policy as this instance knows it: memory only.
+    pub fn get(&self, room: &str) -> Option<Arc<RoomPolicy>> {
+        self.known
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(room)
+            .map(|(_, policy)| Arc::clone(policy))
+    }
+
+    /// Every room with a policy, for the room list and invites.
+    pub fn all(&self) -> Vec<(String, Arc<RoomPolicy>)> {
+        self.known
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(room, (_, policy))| (room.clone(), Arc::clone(policy)))
+            .collect()
+    }
+
+    /// Rooms whose policy changed, on any instance.
+    pub fn changes(&self) -> broadcast::Receiver<RoomName> {
+        self.changed.subscribe()
+    }
+
+    /// Makes the room's policy; `None` when the room has one already.
+    pub async fn create(
+        &self,
+        room: &RoomName,
+        policy: RoomPolicy,
+    ) -> Result<Option<Arc<RoomPolicy>>, Error> {
+        let value = serde_json::to_vec(&policy).expect("a policy always serialises");
+        match self.kv.create(room.as_str(), value.into()).await {
+            Ok(revision) => {
+                let policy = Arc::new(policy);
+                self.keep(room.as_str(), revision, Some(Arc::clone(&policy)));
+                Ok(Some(policy))
+            }
+            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(Error::unavailable(
+                "the chat store is unavailable, please retry",
+                e,
+            )),
+        }
+    }
+
+    /// Changes the room's policy with `change` (on the stored one, never a
+    /// stale copy: compare-and-set); a room without one starts from the
+    /// default. `change` may refuse, and then nothing is stored.
+    pub async fn modify<T>(
+        &self,
+        room: &RoomName,
+        mut change: impl FnMut(&mut RoomPolicy) -> Result<T, Error>,
+    ) -> Result<(T, Arc<RoomPolicy>), Error> {
+        let store_error = |e| Error::unavailable("the chat store is unavailable, please retry", e);
+        for _ in 0..UPDATE_ROUNDS {
+            let entry = self
+                .kv
+                .entry(room.as_str())
+                .await
+                .map_err(|e| store_error(Box::new(e) as crate::error::BoxError))?;
+            let (mut policy, revision) = match &entry {
+                Some(entry) if entry.operation == kv::Operation::Put => (
+                    serde_json::from_slice::<RoomPolicy>(&entry.value).map_err(|e| {
+                        Error::from(failed("reading a room's policy", e.to_string()))
+                    })?,
+                    Some(entry.revision),
+                ),
+                Some(entry) => (RoomPolicy::default(), Some(entry.revision)),
+                None => (RoomPolicy::default(), None),
+            };
+            let answer = change(&mut policy)?;
+            policy.forget_ended(chrono::Utc::now().timestamp());
+            let value = serde_json::to_vec(&policy).expect("a policy always serialises");
+            let stored = match revision {
+                Some(revision) => self
+                    .kv
+                    .update(room.as_str(), value.into(), revision)
+                    .await
+                    .map_err(|e| (e.kind() == kv::UpdateErrorKind::WrongLastRevision, e.into())),
+                None => self
+                    .kv
+                    .create(room.as_str(), value.into())
+                    .await
+                    .map_err(|e| (e.kind() == kv::CreateErrorKind::AlreadyExists, e.into())),
+            };
+            match stored {
+                Ok(revision) => {
+                    let policy = Arc::new(policy);
+                    self.keep(room.as_str(), revision, Some(Arc::clone(&policy)));
+                    return Ok((answer, policy));
+                }
+                Err((true, _)) => continue,
+                Err((false, e)) => return Err(store_error(e)),
+            }
+        }
+        Err(Error::unavailable(
+            "the room is changing too often, please retry",
+            failed("changing a room's policy", "too many concurrent changes"),
+        ))
+    }
+}

@@ -1,0 +1,113 @@
+//! Slow mode: one message per person every N seconds in a room, on every
+//! instance. KV bucket `CHAT_SLOW`, key `<room>.<who>`, the time of the
+//! person's last message there; only rooms in slow mode touch it.
+
+use crate::Error;
+use crate::access::Identity;
+use crate::room_log::{RoomLogError, unavailable};
+use async_nats::jetstream::{self, kv};
+use model::ErrorKind;
+use model::room::RoomName;
+use model::room_policy::MAX_SLOW_MODE_S;
+use std::time::Duration;
+
+const SLOW_BUCKET: &str = "CHAT_SLOW";
+
+pub(crate) struct SlowMode {
+    kv: kv::Store,
+}
+
+impl SlowMode {
+    pub async fn open(js: &jetstream::Context, replicas: usize) -> Result<Self, RoomLogError> {
+        let kv = js
+            .create_or_update_key_value(kv::Config {
+                bucket: SLOW_BUCKET.into(),
+                description: "when each person last posted in a room in slow mode".into(),
+                history: 1,
+                num_replicas: replicas,
+                // Older entries cannot hold anyone back.
+                max_age: Duration::from_secs(MAX_SLOW_MODE_S + 60),
+                storage: jetstream::stream::StorageType::File,
+                max_value_size: 32,
+                ..Default::default()
+            })
+            .await
+            .map_err(unavailable("setting up the slow mode bucket"))?;
+        Ok(Self { kv })
+    }
+
+    /// Lets the message through and starts the sender's wait, or refuses
+    /// with 429 and how long is left. Two racing sends: one wins.
+    pub async fn pass(
+        &self,
+        room: &RoomName,
+        identity: &Identity,
+        interval_s: u64,
+    ) -> Result<(), Error> {
+        let key = format!("{room}.{}", who(identity));
+        let store_error = |e: crate::error::BoxError| {
+            Error::unavailable("the chat store is unavailable, please retry", e)
+        };
+        let now = chrono::Utc::now().timestamp_millis();
+        let stamp = || bytes::Bytes::from(now.to_string());
+        let entry = self
+            .kv
+            .entry(&key)
+            .await
+            .map_err(|e| store_error(Box::new(e)))?;
+        let last = entry.as_ref().and_then(|e| {
+            std::str::from_utf8(&e.value)
+                .ok()
+                .and_then(|v| v.parse::<i64>().ok())
+        });
+        if let Some(last) = last {
+            let wait_ms = last + (interval_s as i64) * 1000 - now;
+            if wait_ms > 0 {
+                return Err(refused((wait_ms as u64).div_ceil(1000), interval_s));
+            }
+        }
+        let stored = match entry {
+            Some(entry) => self
+                .kv
+                .update(&key, stamp(), entry.revision)
+                .await
+                .map(|_| ())
+                .map_err(|e| (e.kind() == kv::UpdateErrorKind::WrongLastRevision, e.into())),
+            None => self
+                .kv
+                .create(&key, stamp())
+                .await
+                .map(|_| ())
+                .map_err(|e| (e.kind() == kv::CreateErrorKind::AlreadyExists, e.into())),
+        };
+        match stored {
+            Ok(()) => Ok(()),
+            // Another of the sender's messages got there first.
+            Err((true, _)) => Err(refused(interval_s, interval_s)),
+            Err((false, e)) => Err(store_error(e)),
+        }
+    }
+}
+
+fn refused(retry_after_s: u64, interval_s: u64) -> Error {
+    Error::new(
+        ErrorKind::TooFast { retry_after_s },
+        format!(
+            "this room is in slow mode: one message every {}; try again in {retry_after_s} s",
+            model::room_policy::duration_text(interval_s)
+        ),
+    )
+    .with_code("slow_mode")
+}
+
+/// A key for the sender: its account, guest key, or address.
+fn who(identity: &Identity) -> String {
+    use sha2::Digest;
+    let raw = identity
+        .author_key()
+        .unwrap_or_else(|| format!("{:?}", identity.sender));
+    sha2::Sha256::digest(raw.as_bytes())[..12]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,100 @@
+//! Who is in a room, over the API: members (`GET`, `PUT`, `DELETE
+//! /api/rooms/{room}/members/{name}`), moderators (`PUT` / `DELETE
+//! .../moderators/{name}`), invite links (`POST .../invites`, `POST
+//! /api/invites/{token}` to join).
+
+use super::error::{ApiError, bad_path};
+use super::identity::Caller;
+use super::room_settings::{room_and_name, room_of};
+use crate::AppState;
+use axum::Json;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use model::room_policy::{Invite, Member, NewInvite, RoomInfo};
+
+/// `GET /api/rooms/{room}/members`
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(identity): Caller,
+    room: Result<Path<String>, PathRejection>,
+) -> Result<Json<Vec<Member>>, ApiError> {
+    let room = room_of(room)?;
+    Ok(Json(state.chat.members(&identity, &room)?))
+}
+
+/// `PUT /api/rooms/{room}/members/{name}`: 204.
+pub async fn add(
+    State(state): State<AppState>,
+    Caller(identity): Caller,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let (room, name) = room_and_name(path)?;
+    state.chat.set_member(&identity, &room, &name, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/rooms/{room}/members/{name}`: 204; their sockets close.
+pub async fn remove(
+    State(state): State<AppState>,
+    Caller(identity): Caller,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let (room, name) = room_and_name(path)?;
+    state
+        .chat
+        .set_member(&identity, &room, &name, false)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PUT /api/rooms/{room}/moderators/{name}`: 204.
+pub async fn add_moderator(
+    State(state): State<AppState>,
+    Caller(identity): Caller,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let (room, name) = room_and_name(path)?;
+    state
+        .chat
+        .set_moderator(&identity, &room, &name, true)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/rooms/{room}/moderators/{name}`: 204.
+pub async fn remove_moderator(
+    State(state): State<AppState>,
+    Caller(identity): Caller,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let (room, name) = room_and_name(path)?;
+    state
+        .chat
+        .set_moderator(&identity, &room, &name, false)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/rooms/{room}/invites` `{"expires_s"?}`: 201 with the link.
+pub async fn invite(
+    State(state): State<AppState>,
+    Caller(identity): Caller,
+    room: Result<Path<String>, PathRejection>,
+    body: Option<Json<NewInvite>>,
+) -> Result<(StatusCode, Json<Invite>), ApiError> {
+    let room = room_of(room)?;
+    let new = body.map(|Json(new)| new).unwrap_or_default();
+    let invite = state.chat.create_invite(&identity, &room, &new).await?;
+    Ok((StatusCode::CREATED, Json(invite)))
+}
+
+/// `POST /api/invites/{token}`: joins the invite's room; 200 with it.
+pub async fn join(
+    State(state): State<AppState>,
+    Caller(identity): Caller,
+    token: Result<Path<String>, PathRejection>,
+) -> Result<Json<RoomInfo>, ApiError> {
+    let Path(token) = token.map_err(bad_path)?;
+    Ok(Json(state.chat.join(&identity, &token).await?))
+}
