@@ -78,6 +78,20 @@ pub struct RoomSummary {
     pub dm_with: Option<String>,
 }
 
+impl RoomSummary {
+    /// How the room is named in a list: `#name`, or `@other` for a DM.
+    pub fn label(&self) -> String {
+        match &self.dm_with {
+            Some(other) => format!("@{other}"),
+            None => format!("#{}", self.name),
+        }
+    }
+
+    pub fn is_private(&self) -> bool {
+        self.visibility == Some(crate::room_policy::Visibility::Private)
+    }
+}
+
 /// `GET /api/rooms` without `limit`.
 pub const ROOM_PAGE_SIZE: usize = 100;
 /// The largest `limit` of `GET /api/rooms`.

@@ -9,6 +9,7 @@ use leptos::prelude::LeptosOptions;
 use model::account::{AccountSettings, Viewer};
 use model::api::MentionsPage;
 use model::room::RoomPage;
+use model::room_policy::{ModLog, RoomAdmin};
 use service::Chat;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -45,6 +46,22 @@ impl WebUi for LeptosApp {
 
     fn mentions_page(&self, viewer: Viewer, mentions: MentionsPage, older: bool) -> String {
         app::pages::mentions::mentions_page(viewer, mentions, older)
+    }
+
+    fn room_settings_page(&self, viewer: Viewer, admin: RoomAdmin) -> String {
+        app::pages::room_admin::room_settings_page(viewer, admin)
+    }
+
+    fn modlog_page(&self, viewer: Viewer, log: ModLog) -> String {
+        app::pages::room_admin::modlog_page(viewer, log)
+    }
+
+    fn invite_page(&self, viewer: Viewer, room: String, token: String) -> String {
+        app::pages::room_admin::invite_page(viewer, room, token)
+    }
+
+    fn room_refused_page(&self, viewer: Viewer, title: &str, text: String) -> String {
+        app::pages::room_admin::room_refused_page(viewer, title, text)
     }
 }
 

@@ -11,7 +11,7 @@ use crate::room_policy::{RoomPolicies, RoomPolicy};
 use model::ErrorKind;
 use model::message::checked_name;
 use model::room::RoomName;
-use model::room_policy::{DM_PREFIX, PostPolicy};
+use model::room_policy::{DM_PREFIX, PostPolicy, Visibility};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -205,7 +205,8 @@ pub fn role_of(policy: Option<&RoomPolicy>, caller: &Caller, is_admin: bool) -> 
     let Caller::Account(account) = caller else {
         return Role::Guest;
     };
-    if is_admin {
+    // A DM is its two accounts' alone, admins' included.
+    if is_admin && policy.is_none_or(|p| p.visibility != Visibility::Dm) {
         return Role::Admin;
     }
     let Some(policy) = policy else {
@@ -374,7 +375,6 @@ fn refuse_registered(name: &str, is_registered: impl Fn(&str) -> bool) -> Result
 mod tests {
     use super::*;
     use crate::room_policy::{Person, StoredSanction};
-    use model::room_policy::Visibility;
 
     fn account(id: i64, name: &str) -> Caller {
         Caller::Account(Account {

@@ -20,7 +20,7 @@ const UPDATE_ROUNDS: usize = 16;
 
 /// A room's stored rules. A room without one is public, ownerless and open
 /// to everyone: every room from before owners existed.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RoomPolicy {
     #[serde(default)]
     pub visibility: Visibility,
@@ -51,6 +51,26 @@ pub struct RoomPolicy {
 
 fn yes() -> bool {
     true
+}
+
+impl Default for RoomPolicy {
+    /// An open public room, as every room without a policy is.
+    fn default() -> Self {
+        Self {
+            visibility: Visibility::Public,
+            topic: String::new(),
+            owner: None,
+            moderators: BTreeMap::new(),
+            members: BTreeMap::new(),
+            post: PostPolicy::Everyone,
+            slow_mode_s: 0,
+            locked: false,
+            guests_read: true,
+            timeouts: BTreeMap::new(),
+            bans: BTreeMap::new(),
+            invites: Vec::new(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,7 +189,11 @@ impl RoomPolicies {
             while let Some(entry) = watch.next().await {
                 match entry {
                     Ok(entry) => self.learn(&entry),
-                    Err(e) => tracing::warn!(error = %e, "rooms bucket watch"),
+                    // A watch that failed must not be polled again.
+                    Err(e) => {
+                        tracing::debug!(error = %e, "rooms bucket watch ended");
+                        break;
+                    }
                 }
             }
             // The watch ends when NATS goes away; start again and catch up.

@@ -28,7 +28,7 @@ impl SlowMode {
                 // Older entries cannot hold anyone back.
                 max_age: Duration::from_secs(MAX_SLOW_MODE_S + 60),
                 storage: jetstream::stream::StorageType::File,
-                max_value_size: 32,
+                max_value_size: 256,
                 ..Default::default()
             })
             .await

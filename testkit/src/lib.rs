@@ -16,7 +16,7 @@ pub use chat_server::{ChatServer, Launch, server_bin};
 pub use irc::{IrcClient, IrcServer, command, privmsg_from};
 pub use live::{
     LiveTab, Next, ResilientTab, SendOutcome, bodies, full_history, refused_upgrade,
-    send_until_acked, seqs,
+    refused_upgrade_as, send_until_acked, seqs, upgrade_status,
 };
 pub use nats::{NatsCluster, NatsServer, nats_server_bin};
 pub use process::{SIGKILL, SIGTERM, free_port, kill, pid_alive, rss_kib, tcp_state, wait_or_kill};

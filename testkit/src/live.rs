@@ -273,7 +273,40 @@ impl Drop for ResilientTab {
 /// Opens a WebSocket that the server must refuse: the status and JSON body
 /// of its answer to the handshake.
 pub async fn refused_upgrade(url: &str) -> (u16, Value) {
-    match tokio_tungstenite::connect_async(url).await {
+    refused_upgrade_as(url, &[]).await
+}
+
+/// The status of a WebSocket handshake sent with `headers`: 101 when the
+/// server accepts the socket (which is then closed), else its answer.
+pub async fn upgrade_status(url: &str, headers: &[(&str, &str)]) -> u16 {
+    match tokio_tungstenite::connect_async(request_with(url, headers)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("the handshake failed without an answer: {other}"),
+        Ok((mut socket, response)) => {
+            let _ = socket.close(None).await;
+            response.status().as_u16()
+        }
+    }
+}
+
+fn request_with(
+    url: &str,
+    headers: &[(&str, &str)],
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request().unwrap();
+    for (key, value) in headers {
+        request.headers_mut().insert(
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(key.as_bytes()).unwrap(),
+            value.parse().unwrap(),
+        );
+    }
+    request
+}
+
+/// Like [`refused_upgrade`], sending `headers`.
+pub async fn refused_upgrade_as(url: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+    match tokio_tungstenite::connect_async(request_with(url, headers)).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             let body = response.body().clone().unwrap_or_default();
             let json = serde_json::from_slice(&body)

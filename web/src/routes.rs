@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::accounts::{login, logout, register, settings};
 use crate::http::{
     conversation, go, health, live, lobby, members, mentions, messages, moderation, presence, read,
-    room_settings, rooms, server_fns,
+    room_pages, room_settings, rooms, server_fns,
 };
 use crate::middleware::{guard, guest_key, origin, sessions::SessionLayer};
 use crate::settings::Settings;
@@ -89,13 +89,28 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         .route("/settings", get(settings::page))
         .route("/mentions", get(mentions::page))
         .route("/", get(lobby::page))
+        .route("/rooms", post(room_pages::create))
+        .route(
+            "/r/{room}/settings",
+            get(room_pages::settings).post(room_pages::settings_form),
+        )
+        .route("/r/{room}/modlog", get(room_pages::modlog))
+        .route("/dm/{name}", get(room_pages::dm))
+        .route(
+            "/invite/{token}",
+            get(room_pages::invite).post(room_pages::join),
+        )
         .route("/settings/appearance", post(settings::appearance))
         .route("/settings/password", post(settings::password))
         .route("/settings/sessions/end", post(settings::end_sessions))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
-        // The Leptos pages (`/r/{room}`) and the static site.
-        .fallback_service(pages)
+        // The Leptos pages (`/r/{room}`, behind the access rule) and the
+        // static site.
+        .fallback_service(pages.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            room_pages::room_gate,
+        )))
         .layer(DefaultBodyLimit::max(settings.max_request_bytes))
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(

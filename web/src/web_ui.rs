@@ -11,6 +11,7 @@ use leptos::prelude::LeptosOptions;
 use model::account::{AccountSettings, Viewer};
 use model::api::MentionsPage;
 use model::room::RoomPage;
+use model::room_policy::{ModLog, RoomAdmin};
 use service::Chat;
 use std::future::Future;
 use std::pin::Pin;
@@ -34,4 +35,12 @@ pub trait WebUi: Send + Sync + 'static {
     /// `/mentions` of a logged-in account; `older` when it is not the
     /// newest page.
     fn mentions_page(&self, viewer: Viewer, mentions: MentionsPage, older: bool) -> String;
+    /// `/r/{room}/settings` for the room's moderators.
+    fn room_settings_page(&self, viewer: Viewer, admin: RoomAdmin) -> String;
+    /// `/r/{room}/modlog` for the room's moderators.
+    fn modlog_page(&self, viewer: Viewer, log: ModLog) -> String;
+    /// `/invite/{token}`: the room it leads to and a button to join.
+    fn invite_page(&self, viewer: Viewer, room: String, token: String) -> String;
+    /// A room page the viewer may not see, and why (`title`, `text`).
+    fn room_refused_page(&self, viewer: Viewer, title: &str, text: String) -> String;
 }

@@ -101,7 +101,8 @@ pub fn MessageItem(
                 {quote}
                 // Text nodes only: a body is never parsed as HTML.
                 {if deleted {
-                    view! { <p class="body tombstone">"message deleted"</p> }.into_any()
+                    let text = if message.removed_by_moderator { "removed by a moderator" } else { "message deleted" };
+                    view! { <p class="body tombstone">{text}</p> }.into_any()
                 } else {
                     view! {
                         <p class="body">{message.body}
@@ -150,6 +151,9 @@ fn message_toolbar(actions: RoomActions, seq: u64) -> AnyView {
             {mine.then(|| view! {
                 <button type="button" class="edit" on:click=move |_| actions.edit(seq)>"Edit"</button>
                 <button type="button" class="delete" on:click=move |_| actions.delete(seq)>"Delete"</button>
+            })}
+            {(!mine && actions.moderator).then(|| view! {
+                <button type="button" class="remove" on:click=move |_| actions.delete(seq)>"Remove"</button>
             })}
         </div>
         {move || (actions.picking.get() == Some(seq)).then(|| view! { <EmojiPicker actions seq /> })}

@@ -64,6 +64,8 @@ pub struct RoomActions {
     /// The read position as this tab knows it, and where the divider is.
     pub read: RwSignal<u64>,
     pub first_unread: RwSignal<Option<u64>>,
+    /// The viewer moderates the room: it may remove anyone's message.
+    pub moderator: bool,
 }
 
 impl RoomActions {
@@ -157,7 +159,9 @@ async fn delete_now(this: RoomActions, seq: u64) {
     match api::delete(&this.room.get_untracked(), seq).await {
         Ok(()) => this.messages.update(|list| {
             if let Ok(at) = list.binary_search_by_key(&seq, |m| m.seq) {
+                let by_moderator = !this.is_mine(&list[at]);
                 tombstone(&mut list[at]);
+                list[at].removed_by_moderator = by_moderator;
             }
         }),
         Err(e) => this.error.set(Some(e)),

@@ -43,7 +43,7 @@ pub fn RoomSidebar(current: String) -> impl IntoView {
                                             <li>
                                                 <a href=format!("/r/{}", room.name)
                                                     aria-current=here.then_some("page")>
-                                                    <span class="room-name">{format!("#{}", room.name)}</span>
+                                                    <span class="room-name">{room.label()}</span>
                                                     {(!here).then(|| view! {
                                                         <UnreadBadges unread=room.unread.unwrap_or(0) mentions=room.mentions.unwrap_or(0) />
                                                     })}

@@ -57,14 +57,15 @@ fn with_next(page: &str, next: &str) -> String {
 
 /// A whole HTML document around one account page, without hydration.
 pub(crate) fn document<V: IntoView + 'static>(
-    title: &'static str,
+    title: impl Into<String>,
     viewer: Viewer,
     content: impl FnOnce() -> V + 'static,
 ) -> String {
     let owner = Owner::new();
+    let title: String = title.into();
     owner.with(move || {
         let Viewer { account, flash, .. } = viewer;
-        let logged_in_note = matches!(title, "Log in" | "Register")
+        let logged_in_note = matches!(title.as_str(), "Log in" | "Register")
             .then(|| account.clone())
             .flatten()
             .map(|name| view! { <p class="muted">{format!("You are logged in as {name}.")}</p> });
@@ -76,7 +77,7 @@ pub(crate) fn document<V: IntoView + 'static>(
                     <main class="page account-page">
                         <header class="topbar">
                             <a class="back" href="/" aria-label="All rooms">"←"</a>
-                            <h1>{title}</h1>
+                            <h1>{title.clone()}</h1>
                             <AccountCorner account login=login_href("/") />
                         </header>
                         {flash.map(|text| view! { <Flash text /> })}

@@ -48,6 +48,7 @@ pub fn lobby_page(viewer: Viewer, page: RoomPage, older: bool) -> String {
     let owner = Owner::new();
     owner.with(move || {
         let Viewer { account, flash, .. } = viewer;
+        let logged_in = account.is_some();
         view! {
             <!DOCTYPE html>
             <html lang="en">
@@ -70,6 +71,18 @@ pub fn lobby_page(viewer: Viewer, page: RoomPage, older: bool) -> String {
                                     <button type="submit">"Open"</button>
                                 </div>
                             </form>
+                            {logged_in.then(|| view! {
+                                <form class="new-room" method="post" action="/rooms">
+                                    <label for="new-room-name">"Make a room"</label>
+                                    <div class="row">
+                                        <input id="new-room-name" name="name" required maxlength="32"
+                                            pattern="[A-Za-z0-9_\\-]{1,32}" placeholder="room name"
+                                            title="1 to 32 letters, digits, '-' or '_'" />
+                                        <label class="check"><input type="checkbox" name="private" value="on" />" Private"</label>
+                                        <button type="submit">"Make"</button>
+                                    </div>
+                                </form>
+                            })}
                             <h2>"Rooms"</h2>
                             <RoomList page older />
                         </section>
@@ -88,6 +101,8 @@ fn RoomList(page: RoomPage, older: bool) -> impl IntoView {
         <ul class="room-list">
             {page.rooms.into_iter().map(|room| {
                 let href = format!("/r/{}", room.name);
+                let label = room.label();
+                let private = room.is_private();
                 let count = match room.count {
                     0 => "no messages yet".to_string(),
                     1 => "1 message".to_string(),
@@ -96,7 +111,8 @@ fn RoomList(page: RoomPage, older: bool) -> impl IntoView {
                 view! {
                     <li>
                         <a href=href>
-                            <span class="room-name">{format!("#{}", room.name)}</span>
+                            <span class="room-name">{label}</span>
+                            {private.then(|| view! { <span class="private-mark">"private"</span> })}
                             <span class="muted">{count}</span>
                             // UTC here; the page's script shows the reader's time.
                             {room.last_ts.map(|ts| {

@@ -9,6 +9,8 @@ pub mod lobby;
 pub mod mentions;
 pub mod not_found;
 pub mod room;
+#[cfg(feature = "ssr")]
+pub mod room_admin;
 
 /// Sets the HTTP status of the server-rendered page; nothing in the browser.
 pub(crate) fn set_status(_code: u16) {

@@ -95,7 +95,7 @@ fn Room(room: RoomName, error_code: Option<String>) -> impl IntoView {
                     let viewer = viewer.await.unwrap_or_default();
                     match opening.await {
                         Ok(mut opening) => {
-                            let form_error = opening.form_error.take();
+                            let form_error = opening.form_error.take().or_else(|| opening.cannot_post.clone());
                             view! { <Conversation room opening form_error viewer /> }.into_any()
                         }
                         Err(e) => view! {
@@ -249,6 +249,7 @@ fn Conversation(
         error: action_error,
         read,
         first_unread,
+        moderator: opening.moderator,
     };
     provide_context(actions);
     // `#m-<seq>` (a link from the mentions page): that message, loaded and
@@ -313,7 +314,11 @@ fn Conversation(
             <main class="page room">
                 <header class="topbar">
                     <a class="back" href="/" rel="external" aria-label="All rooms">"←"</a>
-                    <h1>{format!("#{room}")}</h1>
+                    <h1>{opening.title.clone()}</h1>
+                    {(!opening.topic.is_empty()).then(|| view! { <p class="topic">{opening.topic.clone()}</p> })}
+                    {opening.moderator.then(|| view! {
+                        <a class="room-settings-link" href=format!("/r/{room}/settings") rel="external">"Settings"</a>
+                    })}
                     <span class="live-state" data-state=move || live.get().key() role="status">
                         {move || live.get().label()}
                     </span>

@@ -16,6 +16,14 @@ pub struct RoomOpening {
     /// The text for a plain form's `?error=` code, when the code is one the
     /// chat knows (resolved here, so the texts stay out of the WASM).
     pub form_error: Option<String>,
+    /// The room's heading: `#name`, or `@other` for a DM.
+    pub title: String,
+    pub topic: String,
+    /// The viewer moderates the room (settings link, removing others'
+    /// messages).
+    pub moderator: bool,
+    /// Why the viewer cannot post now (a timeout until when, a lock…).
+    pub cannot_post: Option<String>,
 }
 
 #[server(prefix = "/fn", endpoint = "send_message")]
@@ -59,10 +67,18 @@ pub async fn open_room(room: String, error_code: Option<String>) -> Result<RoomO
     let page = chat
         .history(&room, None, model::history::PAGE_SIZE, &identity)
         .await?;
+    let info = chat.room_info(&identity, &room)?;
     Ok(RoomOpening {
         page,
         next_id: chat.new_message_id(),
         form_error: error_code.and_then(|code| model::error::form_error_text(&code)),
+        title: match &info.dm_with {
+            Some(other) => format!("@{other}"),
+            None => format!("#{room}"),
+        },
+        topic: info.topic,
+        moderator: info.you.moderator,
+        cannot_post: info.you.cannot_post,
     })
 }
 

@@ -120,10 +120,24 @@ pub(crate) mod ssr {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         });
-        Ok(chat
-            .identify_session(session().as_ref(), client_address())
-            .await?
-            .with_guest_key(guest_key.as_deref()))
+        // A program may load a page with its API token, as the API's
+        // callers do.
+        let bearer = request_parts().and_then(|parts| {
+            parts
+                .headers
+                .get(axum::http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(|token| token.trim().to_owned())
+        });
+        let identity = match bearer {
+            Some(secret) => chat.identify_token(&secret).await?,
+            None => {
+                chat.identify_session(session().as_ref(), client_address())
+                    .await?
+            }
+        };
+        Ok(identity.with_guest_key(guest_key.as_deref()))
     }
 
     fn client_address() -> std::net::IpAddr {

@@ -14,6 +14,7 @@ pub mod messages;
 pub mod moderation;
 pub mod presence;
 pub mod read;
+pub mod room_pages;
 pub mod room_settings;
 pub mod rooms;
 pub mod server_fns;

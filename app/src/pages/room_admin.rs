@@ -1,0 +1,230 @@
+//! A room's pages for the people in charge, rendered on the server only
+//! (plain forms, nothing in the WASM): settings, members, moderators,
+//! invite links, timeouts and bans (`/r/{room}/settings`), the moderation
+//! log (`/r/{room}/modlog`); and the page of an invite link and the page
+//! that says a room cannot be shown.
+
+use super::account::document;
+use leptos::prelude::*;
+use model::account::Viewer;
+use model::room_policy::{ModLog, PostPolicy, RoomAdmin, Visibility, duration_text};
+
+/// Slow mode choices, in seconds (0: off).
+const SLOW_MODES: [u64; 8] = [0, 10, 30, 60, 300, 900, 3600, 21600];
+/// Timeout choices, in seconds.
+const TIMEOUTS: [u64; 6] = [60, 600, 3600, 86400, 604800, 2419200];
+/// How much of a banned member's past a ban removes.
+const PURGES: [(u64, &str); 4] = [
+    (0, "Keep their messages"),
+    (3600, "Remove the last hour"),
+    (86400, "Remove the last 24 hours"),
+    (604800, "Remove the last 7 days"),
+];
+
+pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
+    let room = admin.info.name.clone();
+    document(format!("#{room} settings"), viewer, move || {
+        let RoomAdmin {
+            info,
+            members,
+            sanctions,
+            ..
+        } = admin;
+        let action = format!("/r/{room}/settings");
+        let owner = info.you.role == "owner";
+        let post = info.post;
+        let kind = match info.visibility {
+            Visibility::Public => "Public room: anyone can find and read it.",
+            Visibility::Private => "Private room: only its members can find it.",
+            Visibility::Dm => "Direct messages.",
+        };
+        view! {
+            <p class="muted">{kind}" "<a href=format!("/r/{room}")>"Back to the room"</a>
+                " · "<a href=format!("/r/{room}/modlog")>"Moderation log"</a></p>
+            <h2>"Settings"</h2>
+            <form class="room-settings" method="post" action=action.clone()>
+                <input type="hidden" name="do" value="settings" />
+                <label for="topic">"Topic"</label>
+                <input id="topic" name="topic" maxlength="250" value=info.topic.clone() />
+                <label for="post">"Who may post"</label>
+                <select id="post" name="post">
+                    {[(PostPolicy::Everyone, "everyone", "Everyone (guests too)"),
+                      (PostPolicy::Accounts, "accounts", "Accounts only"),
+                      (PostPolicy::Members, "members", "Members only")]
+                        .into_iter().map(|(p, value, label)| view! {
+                            <option value=value selected=p == post>{label}</option>
+                        }).collect_view()}
+                </select>
+                <label for="slow">"Slow mode"</label>
+                <select id="slow" name="slow_mode_s">
+                    {SLOW_MODES.into_iter().map(|s| {
+                        let label = if s == 0 { "Off".to_owned() } else { format!("One message every {}", duration_text(s)) };
+                        view! { <option value=s.to_string() selected=s == info.slow_mode_s>{label}</option> }
+                    }).collect_view()}
+                </select>
+                <label class="check"><input type="checkbox" name="locked" value="on" checked=info.locked />
+                    " Locked: only moderators can post"</label>
+                <label class="check"><input type="checkbox" name="guests_read" value="on" checked=info.guests_read />
+                    " Guests can read"</label>
+                <button type="submit">"Save settings"</button>
+            </form>
+
+            <h2>"People"</h2>
+            <ul class="member-list">
+                {members.into_iter().map(|m| {
+                    let removable = m.role != "owner";
+                    let can_unmod = owner && m.role == "moderator";
+                    let can_mod = owner && m.role == "member";
+                    view! {
+                        <li>
+                            <span class="name">{m.name.clone()}</span>" "
+                            <span class="muted role">{m.role.clone()}</span>
+                            {can_mod.then(|| view! { <ActionButton room=room.clone() what="add_moderator" name=m.name.clone() label="Make moderator" /> })}
+                            {can_unmod.then(|| view! { <ActionButton room=room.clone() what="remove_moderator" name=m.name.clone() label="Remove as moderator" /> })}
+                            {removable.then(|| view! { <ActionButton room=room.clone() what="remove_member" name=m.name.clone() label="Remove" /> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <form class="inline-form" method="post" action=action.clone()>
+                <input type="hidden" name="do" value="add_member" />
+                <label for="member-name">"Add a member"</label>
+                <input id="member-name" name="name" required maxlength="32" placeholder="account name" />
+                <button type="submit">"Add"</button>
+            </form>
+            {owner.then(|| view! {
+                <form class="inline-form" method="post" action=action.clone()>
+                    <input type="hidden" name="do" value="add_moderator" />
+                    <label for="moderator-name">"Name a moderator"</label>
+                    <input id="moderator-name" name="name" required maxlength="32" placeholder="account name" />
+                    <button type="submit">"Make moderator"</button>
+                </form>
+            })}
+            <form class="inline-form" method="post" action=action.clone()>
+                <input type="hidden" name="do" value="invite" />
+                <button type="submit" class="make-invite">"Make an invite link (valid 24 hours)"</button>
+            </form>
+
+            <h2>"Timeouts and bans"</h2>
+            <form class="sanction-form" method="post" action=action.clone()>
+                <input type="hidden" name="do" value="timeout" />
+                <label for="timeout-name">"Time out"</label>
+                <input id="timeout-name" name="name" required maxlength="32" placeholder="account name" />
+                <select name="seconds" aria-label="For how long">
+                    {TIMEOUTS.into_iter().map(|s| view! { <option value=s.to_string()>{format!("for {}", duration_text(s))}</option> }).collect_view()}
+                </select>
+                <input name="reason" maxlength="200" placeholder="reason (shown to them)" aria-label="Reason" />
+                <button type="submit">"Time out"</button>
+            </form>
+            <form class="sanction-form" method="post" action=action.clone()>
+                <input type="hidden" name="do" value="ban" />
+                <label for="ban-name">"Ban"</label>
+                <input id="ban-name" name="name" required maxlength="32" placeholder="account name" />
+                <select name="purge_s" aria-label="Their messages">
+                    {PURGES.into_iter().map(|(s, label)| view! { <option value=s.to_string()>{label}</option> }).collect_view()}
+                </select>
+                <input name="reason" maxlength="200" placeholder="reason" aria-label="Reason" />
+                <button type="submit">"Ban"</button>
+            </form>
+            <ul class="sanction-list">
+                {sanctions.into_iter().map(|s| {
+                    let (what, label) = if s.kind == "ban" { ("unban", "Unban") } else { ("end_timeout", "End timeout") };
+                    let until = s.until.as_deref().map(|u| format!(" until {} UTC", u.get(..16).unwrap_or(u).replace('T', " "))).unwrap_or_default();
+                    let reason = s.reason.clone().map(|r| format!(": {r}")).unwrap_or_default();
+                    view! {
+                        <li>
+                            <span class="name">{s.name.clone()}</span>" "
+                            <span>{format!("{}{until}{reason} (by {})", s.kind, s.by)}</span>
+                            <ActionButton room=room.clone() what name=s.name.clone() label />
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// One button that posts one action about one person.
+#[component]
+fn ActionButton(
+    room: String,
+    what: &'static str,
+    name: String,
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <form class="inline" method="post" action=format!("/r/{room}/settings")>
+            <input type="hidden" name="do" value=what />
+            <input type="hidden" name="name" value=name.clone() />
+            <button type="submit" aria-label=format!("{label} {name}")>{label}</button>
+        </form>
+    }
+}
+
+pub fn modlog_page(viewer: Viewer, log: ModLog) -> String {
+    let room = log.room.clone();
+    document(format!("#{room} moderation log"), viewer, move || {
+        let empty = log.actions.is_empty();
+        view! {
+            <p class="muted"><a href=format!("/r/{room}")>"Back to the room"</a>" · "
+                <a href=format!("/r/{room}/settings")>"Settings"</a></p>
+            {empty.then(|| view! { <p class="muted">"Nothing has happened here yet."</p> })}
+            <table class="modlog">
+                <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"What"</th><th>"Whom"</th><th>"Details"</th></tr></thead>
+                <tbody>
+                    {log.actions.into_iter().map(|a| {
+                        let mut details = Vec::new();
+                        if let Some(reason) = &a.reason { details.push(format!("reason: {reason}")); }
+                        if let Some(until) = &a.until { details.push(format!("until {}", until.get(..16).unwrap_or(until).replace('T', " "))); }
+                        if let Some(seq) = a.message { details.push(format!("message {seq}")); }
+                        if let Some(n) = a.purged { details.push(format!("{n} messages removed")); }
+                        if let Some(changes) = &a.changes { details.push(serde_json::to_string(changes).unwrap_or_default()); }
+                        view! {
+                            <tr>
+                                <td><time datetime=a.ts.clone()>{a.ts.get(..19).unwrap_or_default().replace('T', " ")}</time></td>
+                                <td>{a.by}</td>
+                                <td>{a.action.replace('_', " ")}</td>
+                                <td>{a.target.unwrap_or_default()}</td>
+                                <td>{details.join("; ")}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        }
+    })
+}
+
+/// `/invite/{token}`: what the link leads to, and a button to join.
+pub fn invite_page(viewer: Viewer, room: String, token: String) -> String {
+    let logged_in = viewer.account.is_some();
+    document(format!("Join #{room}"), viewer, move || {
+        let next = format!("/invite/{token}");
+        view! {
+            <p>{format!("You are invited to the private room #{room}.")}</p>
+            {if logged_in {
+                view! {
+                    <form method="post" action=next>
+                        <button type="submit" class="join">{format!("Join #{room}")}</button>
+                    </form>
+                }.into_any()
+            } else {
+                view! {
+                    <p><a href=format!("/login?next={}", model::url::percent_encode(&next))>"Log in"</a>" or "
+                    <a href=format!("/register?next={}", model::url::percent_encode(&next))>"register"</a>" to join."</p>
+                }.into_any()
+            }}
+        }
+    })
+}
+
+/// A room page the viewer cannot see: 404 (no such room, as far as they
+/// know), or why not.
+pub fn room_refused_page(viewer: Viewer, title: &str, text: String) -> String {
+    document(title.to_owned(), viewer, move || {
+        view! {
+            <p class="error" role="alert">{text}</p>
+            <p><a href="/">"Back to the rooms"</a></p>
+        }
+    })
+}

@@ -1,0 +1,692 @@
+//! Rooms with owners, private rooms, DMs and moderation, against the real
+//! server binary and a real nats-server: one access rule, asked on every
+//! path (API, sockets, the room page, the room list, mentions), and
+//! moderation that applies on every instance.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::time::Duration;
+use testkit::*;
+
+const PASSWORD: &str = "correct horse";
+
+/// Someone calling the server: an account (by token) or a guest.
+#[derive(Clone)]
+struct Who {
+    name: &'static str,
+    token: Option<String>,
+}
+
+impl Who {
+    fn guest() -> Self {
+        Who {
+            name: "guest",
+            token: None,
+        }
+    }
+
+    fn headers(&self) -> Vec<(&'static str, String)> {
+        self.token
+            .iter()
+            .map(|t| ("authorization", format!("Bearer {t}")))
+            .collect()
+    }
+}
+
+async fn account(server: &ChatServer, name: &'static str) -> Who {
+    let browser = Browser::new(server);
+    assert_eq!(browser.register(name, PASSWORD).await.status(), 303);
+    Who {
+        name,
+        token: Some(browser.new_token("tests").await),
+    }
+}
+
+/// One request: status, JSON body (or null), and the `Retry-After` header.
+async fn call(
+    server: &ChatServer,
+    who: &Who,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value, Option<String>) {
+    let mut request = server.http.request(method, server.url(path));
+    if let Some(token) = &who.token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+        retry,
+    )
+}
+
+async fn status(
+    server: &ChatServer,
+    who: &Who,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> u16 {
+    call(server, who, method, path, body).await.0
+}
+
+async fn post(server: &ChatServer, who: &Who, room: &str, body: &str) -> (u16, Value) {
+    let id = format!("{}-{}", who.name, uuid_like());
+    let (status, answer, _) = call(
+        server,
+        who,
+        Method::POST,
+        &format!("/api/rooms/{room}/messages"),
+        Some(json!({ "id": id, "from": "visitor", "body": body })),
+    )
+    .await;
+    (status, answer)
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn listed(server: &ChatServer, who: &Who, room: &str) -> bool {
+    let (status, rooms, _) = call(server, who, Method::GET, "/api/rooms?limit=1000", None).await;
+    assert_eq!(status, 200);
+    rooms.as_array().unwrap().iter().any(|r| r["name"] == room)
+}
+
+async fn socket_status(server: &ChatServer, who: &Who, path: &str) -> u16 {
+    let headers = who.headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    upgrade_status(&server.ws_url(path), &headers).await
+}
+
+async fn events_tab(server: &ChatServer, who: &Who, room: &str) -> LiveTab {
+    let headers = who.headers();
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    LiveTab::connect_as(
+        &server.ws_url(&format!("/api/rooms/{room}/events")),
+        &headers,
+    )
+    .await
+}
+
+/// Waits (at most 1 s) until `server` shows room `room` to `who` as `seen`
+/// wants: how a change made on another instance is seen to arrive.
+async fn learns(server: &ChatServer, who: &Who, room: &str, seen: impl Fn(u16, &Value) -> bool) {
+    let path = format!("/api/rooms/{room}");
+    eventually(
+        Duration::from_secs(1),
+        &format!("{path} to change"),
+        || async {
+            let (code, info, _) = call(server, who, Method::GET, &path, None).await;
+            seen(code, &info).then_some(())
+        },
+    )
+    .await
+}
+
+/// The close code of a socket that must close within 1 s (frames before
+/// it, such as presence or the purge's tombstones, are passed over).
+async fn closes_within_a_second(tab: &mut LiveTab) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        match tab.next_within(left).await {
+            Next::Frame(_) => continue,
+            Next::Closed(code) => return code,
+            Next::Silent => panic!("the socket stayed open for a second"),
+        }
+    }
+}
+
+/// Each caller's answer on each path, for each kind of room: the matrix
+/// the issue asks for. Columns: history, room, members, presence, room
+/// page, events socket, live socket, post, settings, modlog, name a
+/// moderator; and whether the room list shows the room.
+#[tokio::test]
+async fn the_access_rule_holds_on_every_path() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("CHAT_ADMINS", "root")]).await;
+    let ada = account(&server, "ada").await; // owner
+    let mo = account(&server, "mo").await; // moderator
+    let mia = account(&server, "mia").await; // member
+    let otto = account(&server, "otto").await; // an account from outside
+    let root = account(&server, "root").await; // a server admin
+    let guest = Who::guest();
+
+    for (name, visibility) in [("open", "public"), ("team", "private")] {
+        let (code, room, _) = call(
+            &server,
+            &ada,
+            Method::POST,
+            "/api/rooms",
+            Some(json!({ "name": name, "visibility": visibility, "topic": "plans" })),
+        )
+        .await;
+        assert_eq!(code, 201, "{room}");
+        assert_eq!(room["owner"], "ada");
+        assert_eq!(room["visibility"], visibility);
+        let moderator = format!("/api/rooms/{name}/moderators/mo");
+        assert_eq!(
+            status(&server, &ada, Method::PUT, &moderator, None).await,
+            204
+        );
+        let member = format!("/api/rooms/{name}/members/mia");
+        assert_eq!(status(&server, &ada, Method::PUT, &member, None).await, 204);
+    }
+    // The name is taken now, whatever the visibility.
+    let again = json!({ "name": "team", "visibility": "public" });
+    assert_eq!(
+        status(&server, &mo, Method::POST, "/api/rooms", Some(again)).await,
+        409
+    );
+    let (code, dm, _) = call(&server, &ada, Method::POST, "/api/dms/mia", None).await;
+    assert_eq!(code, 200, "{dm}");
+    let dm = dm["name"].as_str().unwrap().to_owned();
+    // A room from before owners: nobody's but the admins'.
+    assert_eq!(post(&server, &guest, "lounge", "hello").await.0, 201);
+
+    const ALL: [u16; 11] = [200, 200, 200, 200, 200, 101, 101, 201, 200, 200, 204];
+    const READER: [u16; 11] = [200, 200, 200, 200, 200, 101, 101, 201, 403, 403, 403];
+    const MODERATOR: [u16; 11] = [200, 200, 200, 200, 200, 101, 101, 201, 200, 200, 403];
+    const HIDDEN: [u16; 11] = [404; 11];
+    let rows: Vec<(&str, &Who, [u16; 11], bool)> = vec![
+        ("open", &ada, ALL, true),
+        ("open", &mo, MODERATOR, true),
+        ("open", &mia, READER, true),
+        ("open", &otto, READER, true),
+        ("open", &guest, READER, true),
+        ("open", &root, ALL, true),
+        ("team", &ada, ALL, true),
+        ("team", &mo, MODERATOR, true),
+        ("team", &mia, READER, true),
+        ("team", &otto, HIDDEN, false),
+        ("team", &guest, HIDDEN, false),
+        // An admin may enter, but the room is not in their list.
+        ("team", &root, ALL, false),
+        (&dm, &ada, READER, true),
+        (&dm, &mia, READER, true),
+        (&dm, &otto, HIDDEN, false),
+        (&dm, &mo, HIDDEN, false),
+        (&dm, &guest, HIDDEN, false),
+        // Not even an admin reads a DM.
+        (&dm, &root, HIDDEN, false),
+        ("lounge", &otto, READER, true),
+        (
+            "lounge",
+            &root,
+            [200, 200, 200, 200, 200, 101, 101, 201, 200, 200, 204],
+            true,
+        ),
+    ];
+    for (room, who, expected, in_list) in rows {
+        let got = [
+            status(
+                &server,
+                who,
+                Method::GET,
+                &format!("/api/rooms/{room}/messages"),
+                None,
+            )
+            .await,
+            status(
+                &server,
+                who,
+                Method::GET,
+                &format!("/api/rooms/{room}"),
+                None,
+            )
+            .await,
+            status(
+                &server,
+                who,
+                Method::GET,
+                &format!("/api/rooms/{room}/members"),
+                None,
+            )
+            .await,
+            status(
+                &server,
+                who,
+                Method::GET,
+                &format!("/api/rooms/{room}/presence"),
+                None,
+            )
+            .await,
+            status(&server, who, Method::GET, &format!("/r/{room}"), None).await,
+            socket_status(&server, who, &format!("/api/rooms/{room}/events")).await,
+            socket_status(&server, who, &format!("/api/rooms/{room}/live")).await,
+            post(&server, who, room, "hi").await.0,
+            status(
+                &server,
+                who,
+                Method::PATCH,
+                &format!("/api/rooms/{room}"),
+                Some(json!({ "topic": "plans" })),
+            )
+            .await,
+            status(
+                &server,
+                who,
+                Method::GET,
+                &format!("/api/rooms/{room}/modlog"),
+                None,
+            )
+            .await,
+            status(
+                &server,
+                who,
+                Method::PUT,
+                &format!("/api/rooms/{room}/moderators/mo"),
+                None,
+            )
+            .await,
+        ];
+        assert_eq!(got, expected, "{} in #{room}", who.name);
+        assert_eq!(
+            listed(&server, who, room).await,
+            in_list,
+            "{} lists #{room}",
+            who.name
+        );
+    }
+
+    assert_eq!(post(&server, &ada, &dm, "ping").await.0, 201);
+    // Mentions from a hidden room reach only those in it.
+    let (_, mention) = post(&server, &ada, "team", "@otto @mia look").await;
+    assert!(
+        mention["mentions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "mia")
+    );
+    let (_, mia_mentions, _) = call(&server, &mia, Method::GET, "/api/mentions", None).await;
+    assert_eq!(mia_mentions["messages"][0]["room"], "team");
+    let (_, otto_mentions, _) = call(&server, &otto, Method::GET, "/api/mentions", None).await;
+    assert!(
+        otto_mentions["messages"].as_array().unwrap().is_empty(),
+        "{otto_mentions}"
+    );
+    // The same DM for both, whoever asks; it has its unread count.
+    let (_, from_mia, _) = call(&server, &mia, Method::POST, "/api/dms/ada", None).await;
+    assert_eq!(from_mia["name"], dm.as_str());
+    assert_eq!(from_mia["dm_with"], "ada");
+    let (_, rooms, _) = call(&server, &mia, Method::GET, "/api/rooms?limit=1000", None).await;
+    let in_list = rooms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == dm.as_str())
+        .unwrap();
+    assert_eq!(
+        (in_list["dm_with"].as_str(), in_list["visibility"].as_str()),
+        (Some("ada"), Some("dm"))
+    );
+    assert!(in_list["unread"].as_u64().unwrap() >= 1, "{in_list}");
+    // Bad input changes nothing.
+    for (body, code) in [
+        (json!({ "name": "a b" }), 400),
+        (json!({ "name": "dm-1-9" }), 400),
+        (json!({ "visibility": "public" }), 422),
+        (json!({ "name": "x", "visibility": "secret" }), 422),
+    ] {
+        assert_eq!(
+            status(
+                &server,
+                &ada,
+                Method::POST,
+                "/api/rooms",
+                Some(body.clone())
+            )
+            .await,
+            code,
+            "{body}"
+        );
+    }
+    assert_eq!(
+        status(
+            &server,
+            &guest,
+            Method::POST,
+            "/api/rooms",
+            Some(json!({ "name": "mine" }))
+        )
+        .await,
+        401
+    );
+    for body in [
+        json!({ "slow_mode_s": 21601 }),
+        json!({ "owner": "otto" }),
+        json!({}),
+    ] {
+        let code = status(
+            &server,
+            &ada,
+            Method::PATCH,
+            "/api/rooms/open",
+            Some(body.clone()),
+        )
+        .await;
+        assert!(code == 400 || code == 422, "{body}: {code}");
+    }
+    assert_eq!(
+        status(&server, &ada, Method::POST, "/api/dms/nobody", None).await,
+        404
+    );
+    assert_eq!(
+        status(&server, &ada, Method::POST, "/api/dms/ada", None).await,
+        400
+    );
+    let (_, info, _) = call(&server, &ada, Method::GET, "/api/rooms/open", None).await;
+    assert_eq!(
+        (info["slow_mode_s"].as_u64(), info["topic"].as_str()),
+        (Some(0), Some("plans"))
+    );
+}
+
+/// Moderation made on one instance holds on the other at once, and every
+/// action is in the room's moderation log with who did it and why.
+#[tokio::test]
+async fn moderation_applies_on_every_instance() {
+    let nats = NatsServer::start();
+    let data = tempfile::tempdir().unwrap();
+    let a = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
+    let b = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
+    let ada = account(&a, "ada").await;
+    let mo = account(&a, "mo").await;
+    let mia = account(&a, "mia").await;
+    let otto = account(&a, "otto").await;
+    let guest = Who::guest();
+    let create = |name: &str, visibility: &str| json!({ "name": name, "visibility": visibility });
+    assert_eq!(
+        status(
+            &a,
+            &ada,
+            Method::POST,
+            "/api/rooms",
+            Some(create("crew", "private"))
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        status(
+            &a,
+            &ada,
+            Method::POST,
+            "/api/rooms",
+            Some(create("stage", "public"))
+        )
+        .await,
+        201
+    );
+    assert_eq!(
+        status(
+            &a,
+            &ada,
+            Method::PUT,
+            "/api/rooms/stage/moderators/mo",
+            None
+        )
+        .await,
+        204
+    );
+
+    // Removal closes the member's socket on the other instance, and the
+    // history is closed to them.
+    assert_eq!(
+        status(&a, &ada, Method::PUT, "/api/rooms/crew/members/mia", None).await,
+        204
+    );
+    learns(&b, &mia, "crew", |code, _| code == 200).await;
+    let mut tab = events_tab(&b, &mia, "crew").await;
+    assert_eq!(
+        status(
+            &a,
+            &ada,
+            Method::DELETE,
+            "/api/rooms/crew/members/mia",
+            None
+        )
+        .await,
+        204
+    );
+    assert_eq!(closes_within_a_second(&mut tab).await, Some(4403));
+    assert_eq!(
+        status(&b, &mia, Method::GET, "/api/rooms/crew/messages", None).await,
+        404
+    );
+    // An invite link lets an account in.
+    let (code, invite, _) = call(
+        &a,
+        &ada,
+        Method::POST,
+        "/api/rooms/crew/invites",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(code, 201, "{invite}");
+    let join = format!("/api/invites/{}", invite["token"].as_str().unwrap());
+    assert_eq!(status(&a, &guest, Method::POST, &join, None).await, 401);
+    assert_eq!(status(&a, &otto, Method::POST, &join, None).await, 200);
+    learns(&b, &otto, "crew", |code, _| code == 200).await;
+    assert_eq!(
+        status(&b, &otto, Method::GET, "/api/rooms/crew/messages", None).await,
+        200
+    );
+    assert_eq!(
+        status(&b, &otto, Method::POST, "/api/invites/not-a-token", None).await,
+        404
+    );
+
+    // A timeout made on A holds on B at once, says why and until when,
+    // and ends by itself.
+    let timeout = json!({ "name": "mia", "seconds": 10, "reason": "cool down" });
+    let (code, sanction, _) = call(
+        &a,
+        &mo,
+        Method::POST,
+        "/api/rooms/stage/timeouts",
+        Some(timeout),
+    )
+    .await;
+    assert_eq!(code, 201, "{sanction}");
+    learns(&b, &mia, "stage", |_, info| {
+        info["you"]["cannot_post"].is_string()
+    })
+    .await;
+    let (code, refused, _) = call(
+        &b,
+        &mia,
+        Method::POST,
+        "/api/rooms/stage/messages",
+        Some(json!({ "id": "muted-1", "body": "let me talk" })),
+    )
+    .await;
+    assert_eq!(code, 403, "{refused}");
+    assert_eq!(refused["reason"], "cool down");
+    assert_eq!(refused["until"], sanction["until"]);
+    assert!(
+        refused["error"].as_str().unwrap().contains("timed out"),
+        "{refused}"
+    );
+    // A moderator cannot sanction the owner or themselves.
+    let owner = json!({ "name": "ada", "seconds": 60 });
+    assert_eq!(
+        status(
+            &a,
+            &mo,
+            Method::POST,
+            "/api/rooms/stage/timeouts",
+            Some(owner)
+        )
+        .await,
+        403
+    );
+    for bad in [
+        json!({ "name": "mia", "seconds": 9 }),
+        json!({ "name": "mia", "seconds": 2_419_201 }),
+    ] {
+        assert_eq!(
+            status(
+                &a,
+                &mo,
+                Method::POST,
+                "/api/rooms/stage/timeouts",
+                Some(bad)
+            )
+            .await,
+            400
+        );
+    }
+    let over = eventually(Duration::from_secs(15), "the timeout to end", || async {
+        let (code, _) = post(&b, &mia, "stage", "back").await;
+        (code == 201).then_some(())
+    });
+    over.await;
+
+    // A moderator removes another's message: a tombstone for everyone.
+    let mut watcher = events_tab(&b, &otto, "stage").await;
+    let (_, said) = post(&a, &mia, "stage", "something rude").await;
+    let seq = said["seq"].as_u64().unwrap();
+    let path = format!("/api/rooms/stage/messages/{seq}");
+    assert_eq!(status(&a, &otto, Method::DELETE, &path, None).await, 403);
+    assert_eq!(status(&a, &mo, Method::DELETE, &path, None).await, 204);
+    let frame = watcher
+        .next_where(|f| f["type"] == "delete" && f["target"] == seq)
+        .await;
+    assert_eq!(frame["by_moderator"], true);
+    let history = b.history("stage", "").await;
+    let gone = history.iter().find(|m| m["seq"] == seq).unwrap();
+    assert_eq!(
+        (
+            gone["deleted"].as_bool(),
+            gone["removed_by_moderator"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
+    assert_eq!(gone["body"], "");
+
+    // Slow mode: one message per interval for members, with Retry-After;
+    // moderators are exempt.
+    let slow = json!({ "slow_mode_s": 30 });
+    assert_eq!(
+        status(&a, &mo, Method::PATCH, "/api/rooms/stage", Some(slow)).await,
+        200
+    );
+    learns(&b, &otto, "stage", |_, info| info["slow_mode_s"] == 30).await;
+    assert_eq!(post(&b, &otto, "stage", "one").await.0, 201);
+    let (code, refused, retry) = call(
+        &a,
+        &otto,
+        Method::POST,
+        "/api/rooms/stage/messages",
+        Some(json!({ "id": "slow-2", "body": "two" })),
+    )
+    .await;
+    assert_eq!(code, 429, "{refused}");
+    let retry: u64 = retry.unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    assert!(refused["error"].as_str().unwrap().contains("slow mode"));
+    assert_eq!(post(&a, &mo, "stage", "mod one").await.0, 201);
+    assert_eq!(post(&b, &mo, "stage", "mod two").await.0, 201);
+    // Locked, and closed to guests.
+    let lock = json!({ "slow_mode_s": 0, "locked": true, "guests_read": false });
+    assert_eq!(
+        status(&a, &mo, Method::PATCH, "/api/rooms/stage", Some(lock)).await,
+        200
+    );
+    learns(&b, &mia, "stage", |_, info| info["locked"] == true).await;
+    let (code, refused) = post(&b, &mia, "stage", "hello?").await;
+    assert_eq!(code, 403, "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("locked"));
+    assert_eq!(post(&b, &ada, "stage", "announcement").await.0, 201);
+    assert_eq!(
+        status(&b, &guest, Method::GET, "/api/rooms/stage/messages", None).await,
+        401
+    );
+    let reopen = json!({ "locked": false, "guests_read": true, "post": "accounts" });
+    assert_eq!(
+        status(&a, &mo, Method::PATCH, "/api/rooms/stage", Some(reopen)).await,
+        200
+    );
+    learns(&b, &mia, "stage", |_, info| info["post"] == "accounts").await;
+    assert_eq!(post(&b, &guest, "stage", "me too").await.0, 401);
+
+    // A ban with purge: the member's recent messages leave JetStream,
+    // their sockets close, they can neither read nor post; an unban
+    // lets them read again.
+    let (_, first) = post(&b, &otto, "stage", "spam 1").await;
+    let mut banned_tab = events_tab(&b, &otto, "stage").await;
+    let ban = json!({ "name": "otto", "purge_s": 3600, "reason": "spam" });
+    let (code, sanction, _) = call(&a, &mo, Method::POST, "/api/rooms/stage/bans", Some(ban)).await;
+    assert_eq!(code, 201, "{sanction}");
+    assert_eq!(sanction["purged"], 2, "'one' and 'spam 1'");
+    assert_eq!(closes_within_a_second(&mut banned_tab).await, Some(4403));
+    let js = async_nats::jetstream::new(async_nats::connect(nats.url()).await.unwrap());
+    let stream = js.get_stream("CHAT").await.unwrap();
+    let purged = first["seq"].as_u64().unwrap();
+    assert!(
+        stream.direct_get(purged).await.is_err(),
+        "message {purged} is still stored"
+    );
+    learns(&b, &otto, "stage", |code, _| code == 403).await;
+    let (code, refused, _) = call(&b, &otto, Method::GET, "/api/rooms/stage/messages", None).await;
+    assert_eq!(code, 403);
+    assert_eq!(refused["reason"], "spam");
+    assert_eq!(post(&b, &otto, "stage", "again").await.0, 403);
+    assert_eq!(
+        status(&a, &mo, Method::DELETE, "/api/rooms/stage/bans/otto", None).await,
+        204
+    );
+    learns(&b, &otto, "stage", |code, _| code == 200).await;
+
+    // The moderation log: moderators only, newest first, who and why.
+    assert_eq!(
+        status(&b, &otto, Method::GET, "/api/rooms/stage/modlog", None).await,
+        403
+    );
+    let (code, log, _) = call(&b, &mo, Method::GET, "/api/rooms/stage/modlog", None).await;
+    assert_eq!(code, 200);
+    let actions: Vec<(&str, &str, &str)> = log["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap(),
+                a["by"].as_str().unwrap(),
+                a["target"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(actions[0], ("unban", "mo", "otto"));
+    assert_eq!(actions[1], ("ban", "mo", "otto"));
+    assert_eq!(log["actions"][1]["reason"], "spam");
+    assert_eq!(log["actions"][1]["purged"], 2);
+    for wanted in [
+        ("remove_message", "mo", "mia"),
+        ("timeout", "mo", "mia"),
+        ("add_moderator", "ada", "mo"),
+        ("create", "ada", ""),
+    ] {
+        assert!(actions.contains(&wanted), "{wanted:?} in {actions:?}");
+    }
+}

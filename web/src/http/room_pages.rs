@@ -1,0 +1,326 @@
+//! A room's pages outside the hydrated room view, as plain forms: its
+//! settings and moderation (`/r/{room}/settings`), the moderation log
+//! (`/r/{room}/modlog`), a DM (`/dm/{name}`), an invite link
+//! (`/invite/{token}`), making a room from the lobby (`POST /rooms`); and
+//! the gate in front of the room page itself, which asks the access rule
+//! before the page is rendered (404 for a hidden room).
+
+use super::identity::{Caller, identify};
+use crate::AppState;
+use crate::accounts::respond::{page as html_page, see_other};
+use crate::accounts::viewer;
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use model::ErrorKind;
+use model::room::RoomName;
+use model::room_policy::{NewBan, NewRoom, NewTimeout, PostPolicy, RoomChanges, Visibility};
+use model::url::percent_encode;
+use service::access::Action;
+use service::session::{Session, set_flash};
+use std::net::SocketAddr;
+
+/// What a refused page answers: a hidden room is "not found", a guest is
+/// sent to log in, anything else says why.
+async fn refused(state: &AppState, session: &Session, path: &str, e: service::Error) -> Response {
+    let status = StatusCode::from_u16(e.kind().http_status()).unwrap_or(StatusCode::FORBIDDEN);
+    if e.kind() == ErrorKind::LoginRequired {
+        return see_other(&format!("/login?next={}", percent_encode(path)));
+    }
+    let title = match e.kind() {
+        ErrorKind::NotFound => "Not found",
+        ErrorKind::Forbidden => "Not allowed",
+        _ => "This page cannot be shown",
+    };
+    let viewer = viewer(state, session).await;
+    let html = state
+        .ui
+        .room_refused_page(viewer, title, e.message().to_owned());
+    (status, html_page(html)).into_response()
+}
+
+/// In front of the room page (`GET /r/{room}`): the page renders only for
+/// someone the access rule lets read the room.
+pub async fn room_gate(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let room = path
+        .strip_prefix("/r/")
+        .filter(|rest| !rest.contains('/'))
+        .and_then(|name| RoomName::parse(name).ok());
+    if let (Some(room), &Method::GET) = (room, request.method()) {
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or([127, 0, 0, 1].into(), |c| c.0.ip());
+        let checked = match identify(&state.chat, request.headers(), &session, peer).await {
+            Ok(identity) => state.chat.check(&identity, Action::Read, &room).map(|_| ()),
+            Err(e) => Err(e.0),
+        };
+        if let Err(e) = checked {
+            return refused(&state, &session, &path, e).await;
+        }
+    }
+    next.run(request).await
+}
+
+/// `GET /r/{room}/settings`
+pub async fn settings(
+    State(state): State<AppState>,
+    session: Session,
+    Caller(identity): Caller,
+    Path(room): Path<String>,
+) -> Response {
+    let path = format!("/r/{room}/settings");
+    let admin = RoomName::parse(&room)
+        .map_err(service::Error::from)
+        .and_then(|room| state.chat.room_admin(&identity, &room));
+    match admin {
+        Ok(admin) => {
+            let viewer = viewer(&state, &session).await;
+            html_page(state.ui.room_settings_page(viewer, admin))
+        }
+        Err(e) => refused(&state, &session, &path, e).await,
+    }
+}
+
+/// `GET /r/{room}/modlog`
+pub async fn modlog(
+    State(state): State<AppState>,
+    session: Session,
+    Caller(identity): Caller,
+    Path(room): Path<String>,
+) -> Response {
+    let path = format!("/r/{room}/modlog");
+    let log = match RoomName::parse(&room) {
+        Ok(room) => state.chat.modlog(&identity, &room).await,
+        Err(e) => Err(e.into()),
+    };
+    match log {
+        Ok(log) => {
+            let viewer = viewer(&state, &session).await;
+            html_page(state.ui.modlog_page(viewer, log))
+        }
+        Err(e) => refused(&state, &session, &path, e).await,
+    }
+}
+
+/// The settings page's forms: one field `do` says which.
+#[derive(serde::Deserialize)]
+pub struct SettingsForm {
+    #[serde(rename = "do")]
+    what: String,
+    #[serde(default)]
+    name: String,
+    topic: Option<String>,
+    post: Option<PostPolicy>,
+    slow_mode_s: Option<u64>,
+    locked: Option<String>,
+    guests_read: Option<String>,
+    seconds: Option<u64>,
+    purge_s: Option<u64>,
+    reason: Option<String>,
+}
+
+/// `POST /r/{room}/settings`: does one thing, then back to the page with
+/// what happened.
+pub async fn settings_form(
+    State(state): State<AppState>,
+    session: Session,
+    Caller(identity): Caller,
+    Path(room): Path<String>,
+    Form(form): Form<SettingsForm>,
+) -> Response {
+    let back = format!("/r/{room}/settings");
+    let Ok(room) = RoomName::parse(&room) else {
+        return see_other("/");
+    };
+    let chat = &state.chat;
+    let name = form.name.trim().to_owned();
+    let reason = form.reason.filter(|r| !r.trim().is_empty());
+    let done: Result<String, service::Error> = match form.what.as_str() {
+        "settings" => {
+            let changes = RoomChanges {
+                topic: form.topic,
+                post: form.post,
+                slow_mode_s: form.slow_mode_s,
+                locked: Some(form.locked.is_some()),
+                guests_read: Some(form.guests_read.is_some()),
+            };
+            chat.change_room(&identity, &room, &changes)
+                .await
+                .map(|_| "Settings saved".into())
+        }
+        "add_member" => chat
+            .set_member(&identity, &room, &name, true)
+            .await
+            .map(|()| format!("{name} is a member now")),
+        "remove_member" => chat
+            .set_member(&identity, &room, &name, false)
+            .await
+            .map(|()| format!("{name} was removed")),
+        "add_moderator" => chat
+            .set_moderator(&identity, &room, &name, true)
+            .await
+            .map(|()| format!("{name} is a moderator now")),
+        "remove_moderator" => chat
+            .set_moderator(&identity, &room, &name, false)
+            .await
+            .map(|()| format!("{name} is no longer a moderator")),
+        "invite" => chat
+            .create_invite(&identity, &room, &Default::default())
+            .await
+            .map(|invite| {
+                format!(
+                    "Invite link (valid until {} UTC): {}",
+                    invite
+                        .expires_at
+                        .get(..16)
+                        .unwrap_or_default()
+                        .replace('T', " "),
+                    invite.url
+                )
+            }),
+        "timeout" => chat
+            .timeout(
+                &identity,
+                &room,
+                &NewTimeout {
+                    name: name.clone(),
+                    seconds: form.seconds.unwrap_or(600),
+                    reason,
+                },
+            )
+            .await
+            .map(|s| {
+                format!(
+                    "{} is timed out until {}",
+                    s.name,
+                    s.until.unwrap_or_default()
+                )
+            }),
+        "end_timeout" => chat
+            .end_timeout(&identity, &room, &name)
+            .await
+            .map(|()| format!("{name}'s timeout is over")),
+        "ban" => chat
+            .ban(
+                &identity,
+                &room,
+                &NewBan {
+                    name: name.clone(),
+                    purge_s: form.purge_s.filter(|s| *s > 0),
+                    reason,
+                },
+            )
+            .await
+            .map(|s| match s.purged {
+                Some(n) => format!("{} is banned; {n} of their messages removed", s.name),
+                None => format!("{} is banned", s.name),
+            }),
+        "unban" => chat
+            .unban(&identity, &room, &name)
+            .await
+            .map(|()| format!("{name} is no longer banned")),
+        other => Err(service::Error::bad_input(format!(
+            "unknown action \"{other}\""
+        ))),
+    };
+    match done {
+        Ok(text) => set_flash(&session, &text).await,
+        Err(e)
+            if e.kind() == ErrorKind::NotFound && e.message().starts_with("there is no room") =>
+        {
+            return refused(&state, &session, &back, e).await;
+        }
+        Err(e) => set_flash(&session, e.message()).await,
+    }
+    see_other(&back)
+}
+
+/// `GET /dm/{name}`: opens (or makes) the DM with `name` and goes there.
+pub async fn dm(
+    State(state): State<AppState>,
+    session: Session,
+    Caller(identity): Caller,
+    Path(name): Path<String>,
+) -> Response {
+    let path = format!("/dm/{name}");
+    match state.chat.open_dm(&identity, &name).await {
+        Ok(info) => see_other(&format!("/r/{}", info.name)),
+        Err(e) => refused(&state, &session, &path, e).await,
+    }
+}
+
+/// `GET /invite/{token}`
+pub async fn invite(
+    State(state): State<AppState>,
+    session: Session,
+    Path(token): Path<String>,
+) -> Response {
+    let path = format!("/invite/{token}");
+    match state.chat.invite_room(&token) {
+        Ok(room) => {
+            let viewer = viewer(&state, &session).await;
+            html_page(state.ui.invite_page(viewer, room.to_string(), token))
+        }
+        Err(e) => refused(&state, &session, &path, e).await,
+    }
+}
+
+/// `POST /invite/{token}`: joins, then opens the room.
+pub async fn join(
+    State(state): State<AppState>,
+    session: Session,
+    Caller(identity): Caller,
+    Path(token): Path<String>,
+) -> Response {
+    let path = format!("/invite/{token}");
+    match state.chat.join(&identity, &token).await {
+        Ok(info) => see_other(&format!("/r/{}", info.name)),
+        Err(e) => refused(&state, &session, &path, e).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewRoomForm {
+    name: String,
+    #[serde(default)]
+    private: Option<String>,
+    #[serde(default)]
+    topic: Option<String>,
+}
+
+/// `POST /rooms` (the lobby's form): makes the room and opens it.
+pub async fn create(
+    State(state): State<AppState>,
+    session: Session,
+    Caller(identity): Caller,
+    Form(form): Form<NewRoomForm>,
+) -> Response {
+    if identity.account().is_none() {
+        return see_other("/login?next=%2F");
+    }
+    let new = NewRoom {
+        name: form.name,
+        visibility: if form.private.is_some() {
+            Visibility::Private
+        } else {
+            Visibility::Public
+        },
+        topic: form.topic.filter(|t| !t.trim().is_empty()),
+    };
+    match state.chat.create_room(&identity, &new).await {
+        Ok(info) => see_other(&format!("/r/{}", info.name)),
+        Err(e) => {
+            set_flash(&session, e.message()).await;
+            see_other("/")
+        }
+    }
+}
