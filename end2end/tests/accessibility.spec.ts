@@ -58,5 +58,34 @@ for (const colorScheme of ['light', 'dark'] as const) {
     await noViolations(page, 'mentions');
     await page.goto(`${server.url}/settings`);
     await noViolations(page, 'settings');
+
+    // A room of the reader's own: its settings (with a member, a timeout
+    // and a ban listed) and its moderation log.
+    const own = uniqueRoom('mine');
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Make a room').fill(own);
+    await page.getByRole('button', { name: 'Make', exact: true }).click();
+    await expect(page).toHaveURL(`${server.url}/r/${own}`);
+    await noViolations(page, 'own room (topic line, settings link)');
+    for (const name of ['mia', 'otto']) {
+      const other = await openUser();
+      await other.page.goto(`${server.url}/register`);
+      await other.page.getByLabel('Name').fill(name);
+      await other.page.getByLabel('Password').fill('correct horse');
+      await other.page.getByRole('button', { name: 'Create account' }).click();
+      await expect(other.page).toHaveURL(`${server.url}/`);
+    }
+    await page.goto(`${server.url}/r/${own}/settings`);
+    await page.getByLabel('Add a member').fill('mia');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.getByLabel('Time out').fill('mia');
+    await page.locator('form.sanction-form').first().getByRole('button', { name: 'Time out' }).click();
+    await page.getByLabel('Ban', { exact: true }).fill('otto');
+    await page.getByRole('button', { name: 'Ban', exact: true }).click();
+    await expect(page.locator('.sanction-list li')).toHaveCount(2);
+    await noViolations(page, 'room settings');
+    await page.goto(`${server.url}/r/${own}/modlog`);
+    await expect(page.locator('table.modlog tbody tr')).toHaveCount(4);
+    await noViolations(page, 'moderation log');
   });
 }

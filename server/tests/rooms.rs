@@ -307,6 +307,48 @@ async fn the_access_rule_holds_on_every_path() {
         );
     }
 
+    // The paths around one message, and read marks, are the room's too.
+    let (_, secret) = post(&server, &ada, "team", "the plan").await;
+    let seq = secret["seq"].as_u64().unwrap();
+    for path in [
+        format!("/api/rooms/team/messages/{seq}/edits"),
+        format!("/api/rooms/team/messages/{seq}/reactions"),
+    ] {
+        assert_eq!(
+            status(&server, &mia, Method::GET, &path, None).await,
+            200,
+            "{path}"
+        );
+        assert_eq!(
+            status(&server, &otto, Method::GET, &path, None).await,
+            404,
+            "{path}"
+        );
+    }
+    let react = format!("/api/rooms/team/messages/{seq}/reactions/%F0%9F%91%8D");
+    assert_eq!(status(&server, &otto, Method::PUT, &react, None).await, 404);
+    let mark = Some(json!({ "seq": seq }));
+    assert_eq!(
+        status(&server, &otto, Method::POST, "/api/rooms/team/read", mark).await,
+        404
+    );
+    let typing = Some(json!({ "on": true }));
+    assert_eq!(
+        status(
+            &server,
+            &otto,
+            Method::POST,
+            "/api/rooms/team/typing",
+            typing
+        )
+        .await,
+        404
+    );
+    let delete = format!("/api/rooms/team/messages/{seq}");
+    assert_eq!(
+        status(&server, &otto, Method::DELETE, &delete, None).await,
+        404
+    );
     assert_eq!(post(&server, &ada, &dm, "ping").await.0, 201);
     // Mentions from a hidden room reach only those in it.
     let (_, mention) = post(&server, &ada, "team", "@otto @mia look").await;

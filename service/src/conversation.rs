@@ -365,7 +365,15 @@ impl Chat {
 
     /// A message's texts, oldest first, ending with the current one; edits
     /// older than the room's event retention are no longer listed.
-    pub async fn edits(&self, room: &RoomName, seq: u64) -> Result<EditHistory, Error> {
+    pub async fn edits(
+        &self,
+        viewer: &Identity,
+        room: &RoomName,
+        seq: u64,
+    ) -> Result<EditHistory, Error> {
+        self.inner
+            .access
+            .check(&viewer.caller, Action::Read, room)?;
         let log = &self.inner.log;
         let logged = self.live_message(room, seq).await?;
         let state = log.states().get(room, seq).await?;
@@ -382,7 +390,15 @@ impl Chat {
     }
 
     /// Who reacted to a message with what.
-    pub async fn reactions(&self, room: &RoomName, seq: u64) -> Result<ReactionList, Error> {
+    pub async fn reactions(
+        &self,
+        viewer: &Identity,
+        room: &RoomName,
+        seq: u64,
+    ) -> Result<ReactionList, Error> {
+        self.inner
+            .access
+            .check(&viewer.caller, Action::Read, room)?;
         self.live_message(room, seq).await?;
         let state = self.inner.log.states().get(room, seq).await?;
         let counts = reaction_counts(&state, None);

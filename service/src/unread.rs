@@ -40,6 +40,9 @@ impl Chat {
                 "seq must be a message's sequence, at least 1",
             ));
         }
+        self.inner
+            .access
+            .check(&identity.caller, crate::access::Action::Read, room)?;
         let (position, back) = if unread {
             (seq - 1, true)
         } else {

@@ -75,6 +75,9 @@ impl LiveFeed {
     }
 }
 
+/// The server's close code for a socket whose caller lost access.
+const ACCESS_REVOKED: u16 = 4403;
+
 fn live_url(room: &str, after: u64) -> Option<String> {
     let location = web_sys::window()?.location();
     let scheme = if location.protocol().ok()? == "https:" {
@@ -132,7 +135,18 @@ fn connect(feed: &Rc<Feed>) {
     };
     let on_close = {
         let feed = Rc::downgrade(feed);
-        Closure::<dyn FnMut(CloseEvent)>::new(move |_| {
+        Closure::<dyn FnMut(CloseEvent)>::new(move |ev: CloseEvent| {
+            // Access to the room ended (removed, banned): the page, loaded
+            // again, says so instead of retrying for ever.
+            if ev.code() == ACCESS_REVOKED {
+                if let Some(feed) = feed.upgrade() {
+                    feed.stopped.set(true);
+                }
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().reload();
+                }
+                return;
+            }
             if let Some(feed) = feed.upgrade()
                 && !feed.stopped.get()
             {

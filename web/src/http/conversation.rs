@@ -3,7 +3,7 @@
 //! who reacted and what it said before (`GET .../reactions`, `.../edits`).
 
 use super::error::{ApiError, bad_json, bad_path, bad_query};
-use super::identity::identify;
+use super::identity::{Caller, identify};
 use crate::AppState;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -109,19 +109,21 @@ async fn toggle(
 /// `GET /api/rooms/{room}/messages/{seq}/edits`
 pub async fn edits(
     State(state): State<AppState>,
+    Caller(identity): Caller,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<EditHistory>, ApiError> {
     let (room, seq) = target(path)?;
-    Ok(Json(state.chat.edits(&room, seq).await?))
+    Ok(Json(state.chat.edits(&identity, &room, seq).await?))
 }
 
 /// `GET /api/rooms/{room}/messages/{seq}/reactions`
 pub async fn reactions(
     State(state): State<AppState>,
+    Caller(identity): Caller,
     path: Result<Path<(String, String)>, PathRejection>,
 ) -> Result<Json<ReactionList>, ApiError> {
     let (room, seq) = target(path)?;
-    Ok(Json(state.chat.reactions(&room, seq).await?))
+    Ok(Json(state.chat.reactions(&identity, &room, seq).await?))
 }
 
 #[derive(Deserialize)]
