@@ -1,17 +1,8 @@
 // Awareness in two browser contexts: unread counts in the lobby, the
 // "new messages" divider, the tab title, who is here, who is typing.
-import { test, expect, openRoom, sendFromComposer, uniqueRoom } from './fixtures';
+import { test, expect, openRoom, sendFromComposer, uniqueRoom, register } from './fixtures';
 import type { Page } from '@playwright/test';
 
-const PASSWORD = 'correct horse';
-
-async function register(page: Page, url: string, name: string): Promise<void> {
-  await page.goto(`${url}/register`);
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(`${url}/`);
-}
 
 const message = (page: Page, text: string) => page.locator('.messages .message', { hasText: text });
 

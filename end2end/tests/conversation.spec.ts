@@ -1,17 +1,8 @@
 // Conversation in two browser contexts: reactions, edit with ↑, delete,
 // reply and jump to the original, mentions; on desktop and phone widths.
-import { test, expect, openRoom, sendFromComposer, uniqueRoom, type ChatServer } from './fixtures';
+import { test, expect, openRoom, sendFromComposer, uniqueRoom, type ChatServer, register } from './fixtures';
 import type { Page } from '@playwright/test';
 
-const PASSWORD = 'correct horse';
-
-async function register(page: Page, url: string, name: string): Promise<void> {
-  await page.goto(`${url}/register`);
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(`${url}/`);
-}
 
 const message = (page: Page, text: string) => page.locator('.messages .message', { hasText: text });
 

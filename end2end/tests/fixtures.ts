@@ -196,6 +196,15 @@ export async function sendFromComposer(page: Page, text: string): Promise<void> 
   await box.press('Enter');
 }
 
+/** Registers `name` in this page's browser context (logged in after). */
+export async function register(page: Page, url: string, name: string, password = 'correct horse'): Promise<void> {
+  await page.goto(`${url}/register`);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(`${url}/`);
+}
+
 export function uniqueRoom(prefix: string): string {
   return `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
 }

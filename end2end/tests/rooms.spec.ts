@@ -1,18 +1,9 @@
 // Rooms with owners in real browsers: a private room, an invite link, a
 // non-member's 404, a timeout the composer explains, a moderator's removal,
 // a removed member's page closing, and a DM in both room lists.
-import { test, expect, sendFromComposer, uniqueRoom } from './fixtures';
+import { test, expect, sendFromComposer, uniqueRoom, register } from './fixtures';
 import type { Page } from '@playwright/test';
 
-const PASSWORD = 'correct horse';
-
-async function register(page: Page, url: string, name: string): Promise<void> {
-  await page.goto(`${url}/register`);
-  await page.getByLabel('Name').fill(name);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(`${url}/`);
-}
 
 const live = (page: Page) => expect(page.locator('.live-state')).toHaveAttribute('data-state', 'live');
 const message = (page: Page, text: string) => page.locator('.messages .message', { hasText: text });

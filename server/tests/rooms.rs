@@ -81,6 +81,19 @@ async fn status(
     call(server, who, method, path, body).await.0
 }
 
+/// Asserts the status of one request.
+async fn expect(
+    server: &ChatServer,
+    who: &Who,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    want: u16,
+) {
+    let (code, answer, _) = call(server, who, method, path, body).await;
+    assert_eq!(code, want, "{} {path}: {answer}", who.name);
+}
+
 async fn post(server: &ChatServer, who: &Who, room: &str, body: &str) -> (u16, Value) {
     let id = format!("{}-{}", who.name, uuid_like());
     let (status, answer, _) = call(
@@ -183,19 +196,13 @@ async fn the_access_rule_holds_on_every_path() {
         assert_eq!(room["owner"], "ada");
         assert_eq!(room["visibility"], visibility);
         let moderator = format!("/api/rooms/{name}/moderators/mo");
-        assert_eq!(
-            status(&server, &ada, Method::PUT, &moderator, None).await,
-            204
-        );
+        expect(&server, &ada, Method::PUT, &moderator, None, 204).await;
         let member = format!("/api/rooms/{name}/members/mia");
-        assert_eq!(status(&server, &ada, Method::PUT, &member, None).await, 204);
+        expect(&server, &ada, Method::PUT, &member, None, 204).await;
     }
     // The name is taken now, whatever the visibility.
     let again = json!({ "name": "team", "visibility": "public" });
-    assert_eq!(
-        status(&server, &mo, Method::POST, "/api/rooms", Some(again)).await,
-        409
-    );
+    expect(&server, &mo, Method::POST, "/api/rooms", Some(again), 409).await;
     let (code, dm, _) = call(&server, &ada, Method::POST, "/api/dms/mia", None).await;
     assert_eq!(code, 200, "{dm}");
     let dm = dm["name"].as_str().unwrap().to_owned();
@@ -326,29 +333,29 @@ async fn the_access_rule_holds_on_every_path() {
         );
     }
     let react = format!("/api/rooms/team/messages/{seq}/reactions/%F0%9F%91%8D");
-    assert_eq!(status(&server, &otto, Method::PUT, &react, None).await, 404);
+    expect(&server, &otto, Method::PUT, &react, None, 404).await;
     let mark = Some(json!({ "seq": seq }));
-    assert_eq!(
-        status(&server, &otto, Method::POST, "/api/rooms/team/read", mark).await,
-        404
-    );
+    expect(
+        &server,
+        &otto,
+        Method::POST,
+        "/api/rooms/team/read",
+        mark,
+        404,
+    )
+    .await;
     let typing = Some(json!({ "on": true }));
-    assert_eq!(
-        status(
-            &server,
-            &otto,
-            Method::POST,
-            "/api/rooms/team/typing",
-            typing
-        )
-        .await,
-        404
-    );
+    expect(
+        &server,
+        &otto,
+        Method::POST,
+        "/api/rooms/team/typing",
+        typing,
+        404,
+    )
+    .await;
     let delete = format!("/api/rooms/team/messages/{seq}");
-    assert_eq!(
-        status(&server, &otto, Method::DELETE, &delete, None).await,
-        404
-    );
+    expect(&server, &otto, Method::DELETE, &delete, None, 404).await;
     assert_eq!(post(&server, &ada, &dm, "ping").await.0, 201);
     // Mentions from a hidden room reach only those in it.
     let (_, mention) = post(&server, &ada, "team", "@otto @mia look").await;
@@ -402,17 +409,15 @@ async fn the_access_rule_holds_on_every_path() {
             "{body}"
         );
     }
-    assert_eq!(
-        status(
-            &server,
-            &guest,
-            Method::POST,
-            "/api/rooms",
-            Some(json!({ "name": "mine" }))
-        )
-        .await,
-        401
-    );
+    expect(
+        &server,
+        &guest,
+        Method::POST,
+        "/api/rooms",
+        Some(json!({ "name": "mine" })),
+        401,
+    )
+    .await;
     for body in [
         json!({ "slow_mode_s": 21601 }),
         json!({ "owner": "otto" }),
@@ -428,14 +433,8 @@ async fn the_access_rule_holds_on_every_path() {
         .await;
         assert!(code == 400 || code == 422, "{body}: {code}");
     }
-    assert_eq!(
-        status(&server, &ada, Method::POST, "/api/dms/nobody", None).await,
-        404
-    );
-    assert_eq!(
-        status(&server, &ada, Method::POST, "/api/dms/ada", None).await,
-        400
-    );
+    expect(&server, &ada, Method::POST, "/api/dms/nobody", None, 404).await;
+    expect(&server, &ada, Method::POST, "/api/dms/ada", None, 400).await;
     let (_, info, _) = call(&server, &ada, Method::GET, "/api/rooms/open", None).await;
     assert_eq!(
         (info["slow_mode_s"].as_u64(), info["topic"].as_str()),
@@ -457,64 +456,58 @@ async fn moderation_applies_on_every_instance() {
     let otto = account(&a, "otto").await;
     let guest = Who::guest();
     let create = |name: &str, visibility: &str| json!({ "name": name, "visibility": visibility });
-    assert_eq!(
-        status(
-            &a,
-            &ada,
-            Method::POST,
-            "/api/rooms",
-            Some(create("crew", "private"))
-        )
-        .await,
-        201
-    );
-    assert_eq!(
-        status(
-            &a,
-            &ada,
-            Method::POST,
-            "/api/rooms",
-            Some(create("stage", "public"))
-        )
-        .await,
-        201
-    );
-    assert_eq!(
-        status(
-            &a,
-            &ada,
-            Method::PUT,
-            "/api/rooms/stage/moderators/mo",
-            None
-        )
-        .await,
-        204
-    );
+    expect(
+        &a,
+        &ada,
+        Method::POST,
+        "/api/rooms",
+        Some(create("crew", "private")),
+        201,
+    )
+    .await;
+    expect(
+        &a,
+        &ada,
+        Method::POST,
+        "/api/rooms",
+        Some(create("stage", "public")),
+        201,
+    )
+    .await;
+    expect(
+        &a,
+        &ada,
+        Method::PUT,
+        "/api/rooms/stage/moderators/mo",
+        None,
+        204,
+    )
+    .await;
 
     // Removal closes the member's socket on the other instance, and the
     // history is closed to them.
-    assert_eq!(
-        status(&a, &ada, Method::PUT, "/api/rooms/crew/members/mia", None).await,
-        204
-    );
+    expect(
+        &a,
+        &ada,
+        Method::PUT,
+        "/api/rooms/crew/members/mia",
+        None,
+        204,
+    )
+    .await;
     learns(&b, &mia, "crew", |code, _| code == 200).await;
     let mut tab = events_tab(&b, &mia, "crew").await;
-    assert_eq!(
-        status(
-            &a,
-            &ada,
-            Method::DELETE,
-            "/api/rooms/crew/members/mia",
-            None
-        )
-        .await,
-        204
-    );
+    expect(
+        &a,
+        &ada,
+        Method::DELETE,
+        "/api/rooms/crew/members/mia",
+        None,
+        204,
+    )
+    .await;
     assert_eq!(closes_within_a_second(&mut tab).await, Some(4403));
-    assert_eq!(
-        status(&b, &mia, Method::GET, "/api/rooms/crew/messages", None).await,
-        404
-    );
+    expect(&b, &mia, Method::GET, "/api/rooms/crew/messages", None, 404).await;
     // An invite link lets an account in.
     let (code, invite, _) = call(
         &a,
@@ -526,17 +519,27 @@ async fn moderation_applies_on_every_instance() {
     .await;
     assert_eq!(code, 201, "{invite}");
     let join = format!("/api/invites/{}", invite["token"].as_str().unwrap());
-    assert_eq!(status(&a, &guest, Method::POST, &join, None).await, 401);
-    assert_eq!(status(&a, &otto, Method::POST, &join, None).await, 200);
+    expect(&a, &guest, Method::POST, &join, None, 401).await;
+    expect(&a, &otto, Method::POST, &join, None, 200).await;
     learns(&b, &otto, "crew", |code, _| code == 200).await;
-    assert_eq!(
-        status(&b, &otto, Method::GET, "/api/rooms/crew/messages", None).await,
-        200
-    );
-    assert_eq!(
-        status(&b, &otto, Method::POST, "/api/invites/not-a-token", None).await,
-        404
-    );
+    expect(
+        &b,
+        &otto,
+        Method::GET,
+        "/api/rooms/crew/messages",
+        None,
+        200,
+    )
+    .await;
+    expect(
+        &b,
+        &otto,
+        Method::POST,
+        "/api/invites/not-a-token",
+        None,
+        404,
+    )
+    .await;
 
     // A timeout made on A holds on B at once, says why and until when,
     // and ends by itself.
@@ -571,32 +574,28 @@ async fn moderation_applies_on_every_instance() {
     );
     // A moderator cannot sanction the owner or themselves.
     let owner = json!({ "name": "ada", "seconds": 60 });
-    assert_eq!(
-        status(
-            &a,
-            &mo,
-            Method::POST,
-            "/api/rooms/stage/timeouts",
-            Some(owner)
-        )
-        .await,
-        403
-    );
+    expect(
+        &a,
+        &mo,
+        Method::POST,
+        "/api/rooms/stage/timeouts",
+        Some(owner),
+        403,
+    )
+    .await;
     for bad in [
         json!({ "name": "mia", "seconds": 9 }),
         json!({ "name": "mia", "seconds": 2_419_201 }),
     ] {
-        assert_eq!(
-            status(
-                &a,
-                &mo,
-                Method::POST,
-                "/api/rooms/stage/timeouts",
-                Some(bad)
-            )
-            .await,
-            400
-        );
+        expect(
+            &a,
+            &mo,
+            Method::POST,
+            "/api/rooms/stage/timeouts",
+            Some(bad),
+            400,
+        )
+        .await;
     }
     let over = eventually(Duration::from_secs(15), "the timeout to end", || async {
         let (code, _) = post(&b, &mia, "stage", "back").await;
@@ -609,8 +608,8 @@ async fn moderation_applies_on_every_instance() {
     let (_, said) = post(&a, &mia, "stage", "something rude").await;
     let seq = said["seq"].as_u64().unwrap();
     let path = format!("/api/rooms/stage/messages/{seq}");
-    assert_eq!(status(&a, &otto, Method::DELETE, &path, None).await, 403);
-    assert_eq!(status(&a, &mo, Method::DELETE, &path, None).await, 204);
+    expect(&a, &otto, Method::DELETE, &path, None, 403).await;
+    expect(&a, &mo, Method::DELETE, &path, None, 204).await;
     let frame = watcher
         .next_where(|f| f["type"] == "delete" && f["target"] == seq)
         .await;
@@ -629,10 +628,7 @@ async fn moderation_applies_on_every_instance() {
     // Slow mode: one message per interval for members, with Retry-After;
     // moderators are exempt.
     let slow = json!({ "slow_mode_s": 30 });
-    assert_eq!(
-        status(&a, &mo, Method::PATCH, "/api/rooms/stage", Some(slow)).await,
-        200
-    );
+    expect(&a, &mo, Method::PATCH, "/api/rooms/stage", Some(slow), 200).await;
     learns(&b, &otto, "stage", |_, info| info["slow_mode_s"] == 30).await;
     assert_eq!(post(&b, &otto, "stage", "one").await.0, 201);
     let (code, refused, retry) = call(
@@ -651,24 +647,31 @@ async fn moderation_applies_on_every_instance() {
     assert_eq!(post(&b, &mo, "stage", "mod two").await.0, 201);
     // Locked, and closed to guests.
     let lock = json!({ "slow_mode_s": 0, "locked": true, "guests_read": false });
-    assert_eq!(
-        status(&a, &mo, Method::PATCH, "/api/rooms/stage", Some(lock)).await,
-        200
-    );
+    expect(&a, &mo, Method::PATCH, "/api/rooms/stage", Some(lock), 200).await;
     learns(&b, &mia, "stage", |_, info| info["locked"] == true).await;
     let (code, refused) = post(&b, &mia, "stage", "hello?").await;
     assert_eq!(code, 403, "{refused}");
     assert!(refused["error"].as_str().unwrap().contains("locked"));
     assert_eq!(post(&b, &ada, "stage", "announcement").await.0, 201);
-    assert_eq!(
-        status(&b, &guest, Method::GET, "/api/rooms/stage/messages", None).await,
-        401
-    );
+    expect(
+        &b,
+        &guest,
+        Method::GET,
+        "/api/rooms/stage/messages",
+        None,
+        401,
+    )
+    .await;
     let reopen = json!({ "locked": false, "guests_read": true, "post": "accounts" });
-    assert_eq!(
-        status(&a, &mo, Method::PATCH, "/api/rooms/stage", Some(reopen)).await,
-        200
-    );
+    expect(
+        &a,
+        &mo,
+        Method::PATCH,
+        "/api/rooms/stage",
+        Some(reopen),
+        200,
+    )
+    .await;
     learns(&b, &mia, "stage", |_, info| info["post"] == "accounts").await;
     assert_eq!(post(&b, &guest, "stage", "me too").await.0, 401);
 
@@ -694,17 +697,19 @@ async fn moderation_applies_on_every_instance() {
     assert_eq!(code, 403);
     assert_eq!(refused["reason"], "spam");
     assert_eq!(post(&b, &otto, "stage", "again").await.0, 403);
-    assert_eq!(
-        status(&a, &mo, Method::DELETE, "/api/rooms/stage/bans/otto", None).await,
-        204
-    );
+    expect(
+        &a,
+        &mo,
+        Method::DELETE,
+        "/api/rooms/stage/bans/otto",
+        None,
+        204,
+    )
+    .await;
     learns(&b, &otto, "stage", |code, _| code == 200).await;
 
     // The moderation log: moderators only, newest first, who and why.
-    assert_eq!(
-        status(&b, &otto, Method::GET, "/api/rooms/stage/modlog", None).await,
-        403
-    );
+    expect(&b, &otto, Method::GET, "/api/rooms/stage/modlog", None, 403).await;
     let (code, log, _) = call(&b, &mo, Method::GET, "/api/rooms/stage/modlog", None).await;
     assert_eq!(code, 200);
     let actions: Vec<(&str, &str, &str)> = log["actions"]

@@ -6,7 +6,7 @@ use crate::access::{Action, Identity, Role, role_of};
 use crate::chat::Chat;
 use crate::conversation::actor_name;
 use crate::room_log::Scope;
-use crate::room_policy::StoredSanction;
+use crate::room_policy::{StoredSanction, rfc3339};
 use crate::room_settings::checked_reason;
 use model::ErrorKind;
 use model::event::RoomEvent;
@@ -14,12 +14,6 @@ use model::room::RoomName;
 use model::room_policy::{
     MAX_PURGE_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S, ModLog, NewBan, NewTimeout, RoomAdmin, Sanction,
 };
-
-fn rfc3339(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 impl Chat {
     /// The account a moderator wants to sanction, if they may: not

@@ -98,6 +98,13 @@ pub struct StoredInvite {
     pub by: String,
 }
 
+/// Unix seconds as the API writes times of sanctions and invites.
+pub fn rfc3339(unix: i64) -> String {
+    chrono::DateTime::from_timestamp(unix, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 impl RoomPolicy {
     pub fn is_hidden(&self) -> bool {
         self.visibility != Visibility::Public

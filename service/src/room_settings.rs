@@ -8,7 +8,7 @@ use crate::accounts::Account;
 use crate::chat::Chat;
 use crate::conversation::actor_name;
 use crate::room_log::now;
-use crate::room_policy::{Person, RoomPolicy, StoredInvite};
+use crate::room_policy::{Person, RoomPolicy, StoredInvite, rfc3339};
 use model::ErrorKind;
 use model::room::{RoomName, RoomPage, RoomSummary};
 use model::room_policy::{
@@ -50,12 +50,6 @@ fn token_digest(token: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn rfc3339(unix: i64) -> String {
-    chrono::DateTime::from_timestamp(unix, 0)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl Chat {
