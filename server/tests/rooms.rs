@@ -314,6 +314,49 @@ async fn the_access_rule_holds_on_every_path() {
         );
     }
 
+    // The page's own paths, with a session cookie: its server functions
+    // (the composer's send, the room's opening) and the no-JS form.
+    let (otto_page, mia_page) = (Browser::new(&server), Browser::new(&server));
+    assert_eq!(otto_page.login("otto", PASSWORD).await.status(), 303);
+    assert_eq!(mia_page.login("mia", PASSWORD).await.status(), 303);
+    let sent = otto_page.send_via_page("team", "p1", "", "sneaky").await;
+    assert_eq!(sent.status(), 404);
+    let opened = otto_page.form("/fn/open_room", &[("room", "team")]).await;
+    assert_eq!(opened.status(), 404);
+    let plain_form = otto_page
+        .http
+        .post(otto_page.url("/fn/send_message"))
+        .header("accept", "text/html")
+        .form(&[
+            ("room", "team"),
+            ("id", "p2"),
+            ("from", ""),
+            ("body", "sneaky"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    // Back to the room page, whose gate answers 404.
+    assert_eq!(plain_form.status(), 302);
+    assert!(location(&plain_form).starts_with("/r/team?error="));
+    let (page_status, _) = otto_page.page(&location(&plain_form)).await;
+    assert_eq!(page_status, 404);
+    let sent = mia_page
+        .send_via_page("team", "p3", "", "from the page")
+        .await;
+    assert_eq!(sent.status(), 200);
+    let (_, page, _) = call(&server, &mia, Method::GET, "/api/rooms/team/messages", None).await;
+    let bodies: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert!(
+        bodies.contains(&"from the page") && !bodies.contains(&"sneaky"),
+        "{bodies:?}"
+    );
+
     // The paths around one message, and read marks, are the room's too.
     let (_, secret) = post(&server, &ada, "team", "the plan").await;
     let seq = secret["seq"].as_u64().unwrap();
@@ -440,6 +483,30 @@ async fn the_access_rule_holds_on_every_path() {
         (info["slow_mode_s"].as_u64(), info["topic"].as_str()),
         (Some(0), Some("plans"))
     );
+
+    // An admin gives the old room an owner on its settings page (a form);
+    // then it is that account's to moderate.
+    let admin_page = Browser::new(&server);
+    assert_eq!(admin_page.login("root", PASSWORD).await.status(), 303);
+    let (code, page) = admin_page.page("/r/lounge/settings").await;
+    assert_eq!(code, 200);
+    assert!(page.contains("This room has no owner"));
+    let given = admin_page
+        .form("/r/lounge/settings", &[("do", "claim"), ("name", "otto")])
+        .await;
+    assert_eq!(location(&given), "/r/lounge/settings");
+    let (_, lounge, _) = call(&server, &otto, Method::GET, "/api/rooms/lounge", None).await;
+    assert_eq!(lounge["owner"], "otto");
+    assert_eq!(lounge["you"]["role"], "owner");
+    expect(
+        &server,
+        &mia,
+        Method::PUT,
+        "/api/rooms/lounge/owner",
+        Some(json!({ "name": "mia" })),
+        403,
+    )
+    .await;
 }
 
 /// Moderation made on one instance holds on the other at once, and every

@@ -95,6 +95,7 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
             get(room_pages::settings).post(room_pages::settings_form),
         )
         .route("/r/{room}/modlog", get(room_pages::modlog))
+        .route("/dm", get(room_pages::dm_form))
         .route("/dm/{name}", get(room_pages::dm))
         .route(
             "/invite/{token}",

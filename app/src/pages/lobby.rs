@@ -83,6 +83,15 @@ pub fn lobby_page(viewer: Viewer, page: RoomPage, older: bool) -> String {
                                     </div>
                                 </form>
                             })}
+                            {logged_in.then(|| view! {
+                                <form class="new-room" method="get" action="/dm">
+                                    <label for="dm-name">"Message someone"</label>
+                                    <div class="row">
+                                        <input id="dm-name" name="name" required maxlength="32" placeholder="account name" />
+                                        <button type="submit">"Message"</button>
+                                    </div>
+                                </form>
+                            })}
                             <h2>"Rooms"</h2>
                             <RoomList page older />
                         </section>

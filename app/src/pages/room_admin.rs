@@ -13,6 +13,8 @@ use model::room_policy::{ModLog, PostPolicy, RoomAdmin, Visibility, duration_tex
 const SLOW_MODES: [u64; 8] = [0, 10, 30, 60, 300, 900, 3600, 21600];
 /// Timeout choices, in seconds.
 const TIMEOUTS: [u64; 6] = [60, 600, 3600, 86400, 604800, 2419200];
+/// How long an invite link lasts, in seconds.
+const INVITE_LASTS: [u64; 4] = [3600, 86400, 604800, 2592000];
 /// How much of a banned member's past a ban removes.
 const PURGES: [(u64, &str); 4] = [
     (0, "Keep their messages"),
@@ -41,6 +43,18 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
         view! {
             <p class="muted">{kind}" "<a href=format!("/r/{room}")>"Back to the room"</a>
                 " · "<a href=format!("/r/{room}/modlog")>"Moderation log"</a></p>
+            {match info.owner.clone() {
+                Some(owner) => view! { <p>"Owner: "<b>{owner}</b></p> }.into_any(),
+                // Only server admins reach this page for a room without one.
+                None => view! {
+                    <form class="inline-form" method="post" action=action.clone()>
+                        <input type="hidden" name="do" value="claim" />
+                        <label for="owner-name">"This room has no owner. Give it to"</label>
+                        <input id="owner-name" name="name" required maxlength="32" placeholder="account name" />
+                        <button type="submit">"Make owner"</button>
+                    </form>
+                }.into_any(),
+            }}
             <h2>"Settings"</h2>
             <form class="room-settings" method="post" action=action.clone()>
                 <input type="hidden" name="do" value="settings" />
@@ -102,7 +116,13 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
             })}
             <form class="inline-form" method="post" action=action.clone()>
                 <input type="hidden" name="do" value="invite" />
-                <button type="submit" class="make-invite">"Make an invite link (valid 24 hours)"</button>
+                <label for="invite-lasts">"Invite link"</label>
+                <select id="invite-lasts" name="expires_s">
+                    {INVITE_LASTS.into_iter().map(|s| view! {
+                        <option value=s.to_string() selected=s == 86400>{format!("valid {}", duration_text(s))}</option>
+                    }).collect_view()}
+                </select>
+                <button type="submit" class="make-invite">"Make an invite link"</button>
             </form>
 
             <h2>"Timeouts and bans"</h2>

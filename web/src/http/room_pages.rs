@@ -16,7 +16,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use model::ErrorKind;
 use model::room::RoomName;
-use model::room_policy::{NewBan, NewRoom, NewTimeout, PostPolicy, RoomChanges, Visibility};
+use model::room_policy::{
+    NewBan, NewInvite, NewRoom, NewTimeout, PostPolicy, RoomChanges, Visibility,
+};
 use model::url::percent_encode;
 use service::access::Action;
 use service::session::{Session, set_flash};
@@ -125,6 +127,7 @@ pub struct SettingsForm {
     guests_read: Option<String>,
     seconds: Option<u64>,
     purge_s: Option<u64>,
+    expires_s: Option<u64>,
     reason: Option<String>,
 }
 
@@ -173,8 +176,18 @@ pub async fn settings_form(
             .set_moderator(&identity, &room, &name, false)
             .await
             .map(|()| format!("{name} is no longer a moderator")),
+        "claim" => chat
+            .set_owner(&identity, &room, &name)
+            .await
+            .map(|info| format!("{} owns #{room} now", info.owner.unwrap_or_default())),
         "invite" => chat
-            .create_invite(&identity, &room, &Default::default())
+            .create_invite(
+                &identity,
+                &room,
+                &NewInvite {
+                    expires_s: form.expires_s,
+                },
+            )
             .await
             .map(|invite| {
                 format!(
@@ -256,6 +269,16 @@ pub async fn dm(
         Ok(info) => see_other(&format!("/r/{}", info.name)),
         Err(e) => refused(&state, &session, &path, e).await,
     }
+}
+
+#[derive(serde::Deserialize)]
+pub struct DmForm {
+    name: String,
+}
+
+/// `GET /dm?name=`: the lobby's "message someone" form.
+pub async fn dm_form(axum::extract::Query(form): axum::extract::Query<DmForm>) -> Response {
+    see_other(&format!("/dm/{}", percent_encode(form.name.trim())))
 }
 
 /// `GET /invite/{token}`
