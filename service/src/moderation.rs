@@ -5,14 +5,15 @@ use crate::Error;
 use crate::access::{Action, Identity, Role, role_of};
 use crate::chat::Chat;
 use crate::conversation::actor_name;
-use crate::room_log::Scope;
+use crate::room_log::{Scope, now};
 use crate::room_policy::{StoredSanction, rfc3339};
 use crate::room_settings::checked_reason;
 use model::ErrorKind;
 use model::event::RoomEvent;
 use model::room::RoomName;
 use model::room_policy::{
-    MAX_PURGE_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S, ModLog, NewBan, NewTimeout, RoomAdmin, Sanction,
+    MAX_PURGE_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S, ModAction, ModLog, NewBan, NewTimeout, RoomAdmin,
+    Sanction,
 };
 
 impl Chat {
@@ -271,5 +272,28 @@ impl Chat {
             members: self.members(identity, room)?,
             invite: None,
         })
+    }
+
+    /// Writes a moderation entry; the change it records is made already,
+    /// so a failure here is logged, not returned.
+    pub(crate) async fn log_action(
+        &self,
+        room: &RoomName,
+        identity: &Identity,
+        what: &str,
+        target: Option<String>,
+        fill: impl FnOnce(&mut ModAction),
+    ) {
+        let mut action = ModAction {
+            action: what.into(),
+            by: actor_name(identity),
+            target,
+            ts: now(),
+            ..ModAction::default()
+        };
+        fill(&mut action);
+        if let Err(e) = self.inner.log.publish_mod_action(room, &action).await {
+            tracing::warn!(%room, error = %e, "writing a moderation entry");
+        }
     }
 }

@@ -1,0 +1,249 @@
+//! Who is in a room: its members and moderators, and the invite links
+//! that let accounts join a private room.
+
+use crate::Error;
+use crate::access::{Action, Identity};
+use crate::chat::Chat;
+use crate::conversation::actor_name;
+use crate::room_policy::{StoredInvite, rfc3339};
+use model::ErrorKind;
+use model::room::RoomName;
+use model::room_policy::{
+    INVITE_DEFAULT_S, Invite, MAX_INVITE_S, Member, NewInvite, RoomInfo, Visibility,
+};
+
+fn token_digest(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Chat {
+    /// The room's owner, moderators and members (for anyone who may read
+    /// it).
+    pub fn members(&self, identity: &Identity, room: &RoomName) -> Result<Vec<Member>, Error> {
+        let standing = self.check(identity, Action::Read, room)?;
+        let Some(policy) = standing.policy else {
+            return Ok(Vec::new());
+        };
+        let mut people = Vec::new();
+        if let Some(owner) = &policy.owner {
+            people.push(Member {
+                name: owner.name.clone(),
+                role: "owner".into(),
+            });
+        }
+        let owner_id = policy.owner.as_ref().map(|o| o.id);
+        for (id, name) in &policy.moderators {
+            if Some(*id) != owner_id {
+                people.push(Member {
+                    name: name.clone(),
+                    role: "moderator".into(),
+                });
+            }
+        }
+        for (id, name) in &policy.members {
+            if Some(*id) != owner_id && !policy.moderators.contains_key(id) {
+                people.push(Member {
+                    name: name.clone(),
+                    role: "member".into(),
+                });
+            }
+        }
+        Ok(people)
+    }
+
+    /// Adds (`on`) or removes a member (moderators; anyone may leave).
+    /// A removed member's open sockets close at once.
+    pub async fn set_member(
+        &self,
+        identity: &Identity,
+        room: &RoomName,
+        name: &str,
+        on: bool,
+    ) -> Result<(), Error> {
+        let leaving = !on
+            && identity
+                .account()
+                .is_some_and(|a| a.name.eq_ignore_ascii_case(name.trim()));
+        let standing = self.check(
+            identity,
+            if leaving {
+                Action::Read
+            } else {
+                Action::Moderate
+            },
+            room,
+        )?;
+        if standing
+            .policy
+            .as_ref()
+            .is_some_and(|p| p.visibility == Visibility::Dm)
+        {
+            return Err(Error::bad_input(
+                "a direct message has its two accounts, no others",
+            ));
+        }
+        let account = self.named_account(name).await?;
+        let ((), _) = self
+            .inner
+            .policies
+            .modify(room, |policy| {
+                if on {
+                    if policy.bans.contains_key(&account.id) {
+                        return Err(Error::new(
+                            ErrorKind::Conflict,
+                            format!("{} is banned from #{room}; unban first", account.name),
+                        ));
+                    }
+                    policy.members.insert(account.id, account.name.clone());
+                } else {
+                    if policy.is_owner(account.id) {
+                        return Err(Error::bad_input("the owner cannot be removed"));
+                    }
+                    policy.members.remove(&account.id);
+                    policy.moderators.remove(&account.id);
+                }
+                Ok(())
+            })
+            .await?;
+        let what = if on { "add_member" } else { "remove_member" };
+        self.log_action(room, identity, what, Some(account.name), |_| {})
+            .await;
+        Ok(())
+    }
+
+    /// Names (`on`) or un-names a moderator (the owner, or an admin).
+    pub async fn set_moderator(
+        &self,
+        identity: &Identity,
+        room: &RoomName,
+        name: &str,
+        on: bool,
+    ) -> Result<(), Error> {
+        self.check(identity, Action::Own, room)?;
+        let account = self.named_account(name).await?;
+        self.inner
+            .policies
+            .modify(room, |policy| {
+                if on {
+                    policy.bans.remove(&account.id);
+                    policy.members.insert(account.id, account.name.clone());
+                    policy.moderators.insert(account.id, account.name.clone());
+                } else {
+                    policy.moderators.remove(&account.id);
+                }
+                Ok(())
+            })
+            .await?;
+        let what = if on {
+            "add_moderator"
+        } else {
+            "remove_moderator"
+        };
+        self.log_action(room, identity, what, Some(account.name), |_| {})
+            .await;
+        Ok(())
+    }
+
+    /// An invite link to the room (moderators).
+    pub async fn create_invite(
+        &self,
+        identity: &Identity,
+        room: &RoomName,
+        new: &NewInvite,
+    ) -> Result<Invite, Error> {
+        self.check(identity, Action::Moderate, room)?;
+        let lasts = new.expires_s.unwrap_or(INVITE_DEFAULT_S);
+        if !(60..=MAX_INVITE_S).contains(&lasts) {
+            return Err(Error::bad_input(format!(
+                "expires_s is 60 to {MAX_INVITE_S} (30 days)"
+            )));
+        }
+        let token = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let expires = chrono::Utc::now().timestamp() + lasts as i64;
+        let by = actor_name(identity);
+        let digest = token_digest(&token);
+        self.inner
+            .policies
+            .modify(room, |policy| {
+                policy.invites.push(StoredInvite {
+                    digest: digest.clone(),
+                    expires,
+                    by: by.clone(),
+                });
+                Ok(())
+            })
+            .await?;
+        Ok(Invite {
+            room: room.to_string(),
+            url: format!("/invite/{token}"),
+            token,
+            expires_at: rfc3339(expires),
+        })
+    }
+
+    /// The room an invite token leads to, while it lasts.
+    pub fn invite_room(&self, token: &str) -> Result<RoomName, Error> {
+        let digest = token_digest(token);
+        let now = chrono::Utc::now().timestamp();
+        self.inner
+            .policies
+            .all()
+            .into_iter()
+            .find(|(_, policy)| {
+                policy
+                    .invites
+                    .iter()
+                    .any(|i| i.digest == digest && i.expires > now)
+            })
+            .and_then(|(room, _)| RoomName::parse(&room).ok())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    "this invite link is not valid (it may have expired)",
+                )
+            })
+    }
+
+    /// Joins the room of an invite link.
+    pub async fn join(&self, identity: &Identity, token: &str) -> Result<RoomInfo, Error> {
+        let account = Self::account_of(identity, "join a room")?;
+        let room = self.invite_room(token)?;
+        let digest = token_digest(token);
+        self.inner
+            .policies
+            .modify(&room, |policy| {
+                let now = chrono::Utc::now().timestamp();
+                if !policy
+                    .invites
+                    .iter()
+                    .any(|i| i.digest == digest && i.expires > now)
+                {
+                    return Err(Error::new(
+                        ErrorKind::NotFound,
+                        "this invite link is not valid (it may have expired)",
+                    ));
+                }
+                if let Some(ban) = policy.bans.get(&account.id) {
+                    return Err(Error::new(
+                        ErrorKind::Forbidden,
+                        format!("you are banned from #{room}"),
+                    )
+                    .with_sanction(ban.reason.clone(), None));
+                }
+                policy.members.insert(account.id, account.name.clone());
+                Ok(())
+            })
+            .await?;
+        self.log_action(&room, identity, "join", Some(account.name.clone()), |_| {})
+            .await;
+        self.room_info(identity, &room)
+    }
+}
