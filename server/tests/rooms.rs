@@ -674,7 +674,7 @@ async fn moderation_applies_on_every_instance() {
     let mut watcher = events_tab(&b, &otto, "stage").await;
     let (_, said) = post(&a, &mia, "stage", "something rude").await;
     let seq = said["seq"].as_u64().unwrap();
-    let path = format!("/api/rooms/stage/messages/{seq}");
+    let path = format!("/api/rooms/stage/messages/{seq}?reason=rude");
     expect(&a, &otto, Method::DELETE, &path, None, 403).await;
     expect(&a, &mo, Method::DELETE, &path, None, 204).await;
     let frame = watcher
@@ -795,6 +795,16 @@ async fn moderation_applies_on_every_instance() {
     assert_eq!(actions[1], ("ban", "mo", "otto"));
     assert_eq!(log["actions"][1]["reason"], "spam");
     assert_eq!(log["actions"][1]["purged"], 2);
+    let removal = log["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "remove_message")
+        .unwrap();
+    assert_eq!(
+        (removal["reason"].as_str(), removal["message"].as_u64()),
+        (Some("rude"), Some(seq))
+    );
     for wanted in [
         ("remove_message", "mo", "mia"),
         ("timeout", "mo", "mia"),

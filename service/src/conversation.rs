@@ -175,7 +175,7 @@ impl Chat {
     }
 
     /// Takes back the caller's own message, or, for a moderator of the
-    /// room, anyone's: its text and every edited text are erased from the
+    /// room, anyone's (with a `reason` for the moderation log): its text and every edited text are erased from the
     /// stream, a tombstone keeps its place (saying who removed it). Deleting
     /// a deleted message again succeeds (and finishes what a failed try
     /// left).
@@ -184,9 +184,11 @@ impl Chat {
         identity: &Identity,
         room: &RoomName,
         seq: u64,
+        reason: Option<&str>,
     ) -> Result<(), Error> {
         let inner = &self.inner;
         let standing = inner.access.check(&identity.caller, Action::Read, room)?;
+        let reason = crate::room_settings::checked_reason(reason)?;
         let (author, from, verified) = match inner.log.room_message(room, seq).await? {
             Some(logged) => (logged.author, logged.message.from, logged.message.verified),
             None => {
@@ -217,6 +219,7 @@ impl Chat {
                     by: actor_name(identity),
                     target: Some(stand_in.from),
                     message: Some(seq),
+                    reason,
                     ts: now(),
                     ..ModAction::default()
                 };

@@ -54,16 +54,27 @@ pub async fn edit(
 }
 
 /// `DELETE /api/rooms/{room}/messages/{seq}`: 204, also when already deleted.
+/// A moderator's reason for removing someone else's message.
+#[derive(Deserialize)]
+pub struct RemovalQuery {
+    reason: Option<String>,
+}
+
 pub async fn delete(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
     headers: HeaderMap,
     path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<RemovalQuery>, QueryRejection>,
 ) -> Result<StatusCode, ApiError> {
     let (room, seq) = target(path)?;
+    let Query(query) = query.map_err(bad_query)?;
     let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
-    state.chat.delete(&identity, &room, seq).await?;
+    state
+        .chat
+        .delete(&identity, &room, seq, query.reason.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
