@@ -60,11 +60,14 @@ test('private room: invite, 404 for others, timeout, removal by a moderator', as
   await timeout.getByLabel('Reason').fill('calm down');
   await timeout.getByRole('button', { name: 'Time out' }).click();
   await expect(admin.locator('.flash')).toContainText('bo is timed out until');
-  await sendFromComposer(bo.page, 'but why');
+  // Bo's open page is told at once, before trying to write.
   const refusal = bo.page.locator('.send-error');
   await expect(refusal).toContainText('timed out');
   await expect(refusal).toContainText('until');
   await expect(refusal).toContainText('calm down');
+  await sendFromComposer(bo.page, 'but why');
+  await expect(refusal).toContainText('calm down');
+  await expect(message(ada.page, 'but why')).toHaveCount(0);
   await bo.page.reload();
   await expect(bo.page.locator('.send-error')).toContainText('calm down');
 

@@ -224,6 +224,17 @@ pub struct RoomAdmin {
     pub invite: Option<Invite>,
 }
 
+/// The events socket's `standing` frame: the caller's right to post in
+/// the room changed (a timeout, a ban's lifting, a lock): why it cannot
+/// post now, or `null` once it can.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename = "standing")]
+pub struct StandingFrame {
+    pub cannot_post: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
 /// Duration text for people: `90 s`, `10 min`, `2 h`, `3 d`.
 pub fn duration_text(seconds: u64) -> String {
     match seconds {
@@ -245,6 +256,17 @@ mod tests {
         assert_eq!(ok.post, Some(PostPolicy::Members));
         assert!(serde_json::from_str::<RoomChanges>(r#"{"owner":"eve"}"#).is_err());
         assert!(serde_json::from_str::<RoomChanges>(r#"{"post":"nobody"}"#).is_err());
+    }
+
+    #[test]
+    fn standing_frames_are_tagged() {
+        let frame = StandingFrame {
+            cannot_post: Some("locked".into()),
+            until: None,
+        };
+        let json = serde_json::to_string(&frame).unwrap();
+        assert_eq!(json, r#"{"type":"standing","cannot_post":"locked"}"#);
+        assert_eq!(serde_json::from_str::<StandingFrame>(&json).unwrap(), frame);
     }
 
     #[test]

@@ -610,6 +610,8 @@ async fn moderation_applies_on_every_instance() {
 
     // A timeout made on A holds on B at once, says why and until when,
     // and ends by itself.
+    // Her open tab on B is told, without trying to post.
+    let mut mia_tab = events_tab(&b, &mia, "stage").await;
     let timeout = json!({ "name": "mia", "seconds": 10, "reason": "cool down" });
     let (code, sanction, _) = call(
         &a,
@@ -620,10 +622,12 @@ async fn moderation_applies_on_every_instance() {
     )
     .await;
     assert_eq!(code, 201, "{sanction}");
-    learns(&b, &mia, "stage", |_, info| {
-        info["you"]["cannot_post"].is_string()
-    })
-    .await;
+    let told = mia_tab.next_where(|f| f["type"] == "standing").await;
+    assert!(
+        told["cannot_post"].as_str().unwrap().contains("cool down"),
+        "{told}"
+    );
+    assert_eq!(told["until"], sanction["until"]);
     let (code, refused, _) = call(
         &b,
         &mia,
@@ -716,6 +720,15 @@ async fn moderation_applies_on_every_instance() {
     let lock = json!({ "slow_mode_s": 0, "locked": true, "guests_read": false });
     expect(&a, &mo, Method::PATCH, "/api/rooms/stage", Some(lock), 200).await;
     learns(&b, &mia, "stage", |_, info| info["locked"] == true).await;
+    let told = mia_tab
+        .next_where(|f| {
+            f["type"] == "standing"
+                && f["cannot_post"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("locked"))
+        })
+        .await;
+    assert!(told.get("until").is_none(), "{told}");
     let (code, refused) = post(&b, &mia, "stage", "hello?").await;
     assert_eq!(code, 403, "{refused}");
     assert!(refused["error"].as_str().unwrap().contains("locked"));
@@ -740,6 +753,9 @@ async fn moderation_applies_on_every_instance() {
     )
     .await;
     learns(&b, &mia, "stage", |_, info| info["post"] == "accounts").await;
+    mia_tab
+        .next_where(|f| f["type"] == "standing" && f["cannot_post"].is_null())
+        .await;
     assert_eq!(post(&b, &guest, "stage", "me too").await.0, 401);
 
     // A ban with purge: the member's recent messages leave JetStream,

@@ -37,6 +37,9 @@ pub struct RoomView {
     pub scroller: NodeRef<leptos::html::Div>,
     /// Whether the divider is above the view (a control jumps to it).
     pub divider_above: RwSignal<bool>,
+    /// The composer's error line: why the viewer cannot post, as the
+    /// socket tells it when a moderator acts.
+    pub post_error: RwSignal<Option<String>>,
     /// Takes in a message from the socket.
     pub receive: Callback<ChatMessage>,
 }
@@ -56,6 +59,7 @@ pub fn follow(view: RoomView) {
         live,
         scroller,
         divider_above,
+        post_error,
         receive,
     } = view;
     let check_divider = move || {
@@ -100,6 +104,14 @@ pub fn follow(view: RoomView) {
                 || frame.starts_with(r#"{"type":"read""#)
             {
                 apply_awareness(here, me, frame);
+                return;
+            }
+            if frame.starts_with(r#"{"type":"standing""#) {
+                if let Ok(standing) =
+                    serde_json::from_str::<model::room_policy::StandingFrame>(&frame)
+                {
+                    post_error.set(standing.cannot_post);
+                }
                 return;
             }
             leptos::task::spawn_local(async move {

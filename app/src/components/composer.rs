@@ -17,7 +17,9 @@ pub fn Composer(
     room: RoomName,
     next_id: String,
     on_sent: Callback<ChatMessage>,
-    form_error: Option<String>,
+    /// What went wrong, or why the viewer cannot post (set by the page and
+    /// its live socket too).
+    error: RwSignal<Option<String>>,
     viewer: Viewer,
     /// Set to whether the draft has text (typing notices).
     #[prop(optional)]
@@ -39,7 +41,6 @@ pub fn Composer(
     let pending = RwSignal::new(false);
     // Enter while a send is in flight: the draft goes out once it is answered.
     let again = RwSignal::new(false);
-    let error = RwSignal::new(form_error);
     let actions = RoomActions::use_context();
     let (replying, editing) = match actions {
         Some(a) => (a.replying, a.editing),

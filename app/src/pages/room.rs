@@ -144,6 +144,7 @@ fn Conversation(
     let at_bottom = RwSignal::new(true);
     let scroller = NodeRef::<html::Div>::new();
     let drafting = RwSignal::new(false);
+    let post_error = RwSignal::new(form_error);
 
     // The list scrolls in `column-reverse`, so scrollTop is 0 at the newest
     // message and negative above it: the browser keeps a reader who is at
@@ -204,6 +205,7 @@ fn Conversation(
             live,
             scroller,
             divider_above,
+            post_error,
             receive: Callback::new(move |message: ChatMessage| receive(vec![message])),
         };
         // The live socket and what follows from it load after the page.
@@ -380,7 +382,7 @@ fn Conversation(
                             }
                         }>"↑ Jump to first unread"</button>
                     <p class="typing" id="typing-line" aria-live="polite"></p>
-                    <Composer room=room.clone() next_id=opening.next_id on_sent form_error viewer drafting />
+                    <Composer room=room.clone() next_id=opening.next_id on_sent error=post_error viewer drafting />
                 </div>
             </main>
             <aside class="people-panel" aria-label="People here">

@@ -14,7 +14,8 @@ use axum::response::Response;
 use model::ErrorKind;
 use model::api::LiveQuery;
 use model::room::RoomName;
-use service::access::Identity;
+use model::room_policy::StandingFrame;
+use service::access::{Action, Identity};
 use service::follow::RoomFollow;
 use service::hub::LiveFrame;
 use service::session::Session;
@@ -163,6 +164,11 @@ async fn open(
         .await?;
     let admission = Admission {
         changes: chat.room_changes(),
+        posting: chat
+            .check(&identity, Action::Write, &room)
+            .err()
+            .map(|e| e.message().to_owned()),
+        standing_frames: frames == Frames::Events,
         chat: chat.clone(),
         identity: identity.clone(),
         room: room.clone(),
@@ -237,17 +243,30 @@ async fn next_signal(here: &mut Option<Here>) -> Option<Arc<str>> {
 }
 
 /// A socket's right to its room, asked again whenever the room's rules
-/// change (on any instance): a removed member's socket closes at once.
+/// change (on any instance): a removed member's socket closes at once, and
+/// an events tab hears when its right to post changes.
 struct Admission {
     chat: service::Chat,
     identity: Identity,
     room: RoomName,
     changes: tokio::sync::broadcast::Receiver<RoomName>,
+    /// Why the caller cannot post, as last told.
+    posting: Option<String>,
+    standing_frames: bool,
+}
+
+/// What a change of the room's rules means for one socket.
+enum AccessChange {
+    /// No more reading: close, saying why.
+    Revoked(String),
+    /// A `standing` frame to send.
+    Standing(Utf8Bytes),
 }
 
 impl Admission {
-    /// Waits until the caller may no longer read the room; says why.
-    async fn revoked(&mut self) -> String {
+    /// Waits until the room's rules change what this socket's caller may
+    /// do.
+    async fn changed(&mut self) -> AccessChange {
         use tokio::sync::broadcast::error::RecvError;
         loop {
             match self.changes.recv().await {
@@ -255,16 +274,30 @@ impl Admission {
                 Ok(_) | Err(RecvError::Lagged(_)) => {}
                 Err(RecvError::Closed) => std::future::pending::<()>().await,
             }
-            if let Err(e) =
-                self.chat
-                    .check(&self.identity, service::access::Action::Read, &self.room)
-            {
+            if let Err(e) = self.chat.check(&self.identity, Action::Read, &self.room) {
                 // A close frame's reason is at most 123 bytes.
                 let mut why = e.message().to_owned();
                 while why.len() > 120 {
                     why.pop();
                 }
-                return why;
+                return AccessChange::Revoked(why);
+            }
+            if !self.standing_frames {
+                continue;
+            }
+            let refusal = self
+                .chat
+                .check(&self.identity, Action::Write, &self.room)
+                .err();
+            let posting = refusal.as_ref().map(|e| e.message().to_owned());
+            if posting != self.posting {
+                self.posting = posting.clone();
+                let frame = StandingFrame {
+                    cannot_post: posting,
+                    until: refusal.and_then(|e| e.sanction_until().map(str::to_owned)),
+                };
+                let json = serde_json::to_string(&frame).expect("a frame serialises");
+                return AccessChange::Standing(Utf8Bytes::from(json));
             }
         }
     }
@@ -342,14 +375,17 @@ async fn relay(
                 send(&mut socket, Message::Text(Utf8Bytes::from(&*frame))).await?;
             }
             _ = keepalive.tick() => send(&mut socket, Message::Ping(Default::default())).await?,
-            why = admission.revoked() => {
-                let _ = send(&mut socket, Message::Close(Some(CloseFrame {
-                    code: ACCESS_REVOKED,
-                    reason: why.into(),
-                })))
-                .await;
-                return Ok(());
-            }
+            change = admission.changed() => match change {
+                AccessChange::Revoked(why) => {
+                    let _ = send(&mut socket, Message::Close(Some(CloseFrame {
+                        code: ACCESS_REVOKED,
+                        reason: why.into(),
+                    })))
+                    .await;
+                    return Ok(());
+                }
+                AccessChange::Standing(frame) => send(&mut socket, Message::Text(frame)).await?,
+            },
             // The tab reconnects, to this server once it is back or to another.
             _ = &mut stop => {
                 let _ = send(&mut socket, Message::Close(Some(CloseFrame {
