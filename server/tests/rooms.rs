@@ -515,7 +515,7 @@ async fn the_access_rule_holds_on_every_path() {
 async fn moderation_applies_on_every_instance() {
     let nats = NatsServer::start();
     let data = tempfile::tempdir().unwrap();
-    let a = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
+    let mut a = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
     let b = ChatServer::start(data.path(), &[("NATS_URL", &nats.url())]).await;
     let ada = account(&a, "ada").await;
     let mo = account(&a, "mo").await;
@@ -829,4 +829,24 @@ async fn moderation_applies_on_every_instance() {
     ] {
         assert!(actions.contains(&wanted), "{wanted:?} in {actions:?}");
     }
+
+    // What was acknowledged stays: after a restart the rooms' rules are
+    // as they were.
+    a.restart().await;
+    expect(&a, &mia, Method::GET, "/api/rooms/crew/messages", None, 404).await;
+    expect(
+        &a,
+        &otto,
+        Method::GET,
+        "/api/rooms/crew/messages",
+        None,
+        200,
+    )
+    .await;
+    let (_, stage, _) = call(&a, &mo, Method::GET, "/api/rooms/stage", None).await;
+    assert_eq!(
+        (stage["owner"].as_str(), stage["post"].as_str()),
+        (Some("ada"), Some("accounts"))
+    );
+    assert_eq!(stage["you"]["role"], "moderator");
 }
