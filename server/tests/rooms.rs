@@ -673,6 +673,10 @@ async fn moderation_applies_on_every_instance() {
         (code == 201).then_some(())
     });
     over.await;
+    // The open tab is told too: the timeout ended by itself.
+    mia_tab
+        .next_where(|f| f["type"] == "standing" && f["cannot_post"].is_null())
+        .await;
 
     // A moderator removes another's message: a tombstone for everyone.
     let mut watcher = events_tab(&b, &otto, "stage").await;

@@ -105,6 +105,14 @@ pub fn rfc3339(unix: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// How long until an RFC 3339 time (a sanction's end); `None` once past.
+pub fn time_left(until: &str) -> Option<std::time::Duration> {
+    let until = chrono::DateTime::parse_from_rfc3339(until).ok()?;
+    (until.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .ok()
+}
+
 impl RoomPolicy {
     pub fn is_hidden(&self) -> bool {
         self.visibility != Visibility::Public

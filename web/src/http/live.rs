@@ -162,12 +162,11 @@ async fn open(
         .chat
         .follow_room(&identity, &room, query.after)
         .await?;
+    let refusal = chat.check(&identity, Action::Write, &room).err();
     let admission = Admission {
         changes: chat.room_changes(),
-        posting: chat
-            .check(&identity, Action::Write, &room)
-            .err()
-            .map(|e| e.message().to_owned()),
+        ends: ends_of(refusal.as_ref()),
+        posting: refusal.map(|e| e.message().to_owned()),
         standing_frames: frames == Frames::Events,
         chat: chat.clone(),
         identity: identity.clone(),
@@ -252,7 +251,15 @@ struct Admission {
     changes: tokio::sync::broadcast::Receiver<RoomName>,
     /// Why the caller cannot post, as last told.
     posting: Option<String>,
+    /// When a timeout that stops the caller posting ends by itself.
+    ends: Option<tokio::time::Instant>,
     standing_frames: bool,
+}
+
+/// When a refusal to post ends by itself (a timeout), just after its end.
+fn ends_of(refusal: Option<&service::Error>) -> Option<tokio::time::Instant> {
+    let left = service::room_policy::time_left(refusal?.sanction_until()?)?;
+    Some(tokio::time::Instant::now() + left + Duration::from_millis(50))
 }
 
 /// What a change of the room's rules means for one socket.
@@ -269,10 +276,20 @@ impl Admission {
     async fn changed(&mut self) -> AccessChange {
         use tokio::sync::broadcast::error::RecvError;
         loop {
-            match self.changes.recv().await {
-                Ok(room) if room != self.room => continue,
-                Ok(_) | Err(RecvError::Lagged(_)) => {}
-                Err(RecvError::Closed) => std::future::pending::<()>().await,
+            let ends = self.ends;
+            let timeout_over = async move {
+                match ends {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                changed = self.changes.recv() => match changed {
+                    Ok(room) if room != self.room => continue,
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => std::future::pending::<()>().await,
+                },
+                () = timeout_over => self.ends = None,
             }
             if let Err(e) = self.chat.check(&self.identity, Action::Read, &self.room) {
                 // A close frame's reason is at most 123 bytes.
@@ -292,6 +309,7 @@ impl Admission {
             let posting = refusal.as_ref().map(|e| e.message().to_owned());
             if posting != self.posting {
                 self.posting = posting.clone();
+                self.ends = ends_of(refusal.as_ref());
                 let frame = StandingFrame {
                     cannot_post: posting,
                     until: refusal.and_then(|e| e.sanction_until().map(str::to_owned)),
