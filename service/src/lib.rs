@@ -13,6 +13,7 @@ pub mod access;
 pub mod accounts;
 mod answer_gate;
 mod chat;
+mod compare_and_set;
 mod conversation;
 mod direct_messages;
 pub mod error;

@@ -87,8 +87,7 @@ impl Chat {
             ));
         }
         let account = self.named_account(name).await?;
-        let ((), _) = self
-            .inner
+        self.inner
             .policies
             .modify(room, |policy| {
                 if on {

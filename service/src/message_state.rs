@@ -4,6 +4,7 @@
 //! history page reads the state of all its messages in one batched direct
 //! get, however long the room's story is.
 
+use crate::compare_and_set::put_if_unchanged;
 use crate::room_log::{RoomLogError, failed, unavailable};
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
@@ -291,40 +292,21 @@ impl MessageStates {
             let bytes: bytes::Bytes = serde_json::to_vec(&value)
                 .expect("a state always serialises")
                 .into();
-            let written = match revision {
-                Some(revision) => self
-                    .kv
-                    .update(key, bytes, revision)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-                None => self
-                    .kv
-                    .create(key, bytes)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-            };
-            match written {
-                Ok(()) => return Ok(value),
-                Err(e) if !self.is_connected() => {
-                    return Err(failed("writing a message's state", e));
-                }
-                // Someone else wrote first: read again and redo the change.
-                Err(_) => continue,
+            let written = put_if_unchanged(&self.kv, key, bytes, revision)
+                .await
+                .map_err(|source| RoomLogError::Unavailable {
+                    doing: "writing a message's state",
+                    source,
+                })?;
+            if written.is_some() {
+                return Ok(value);
             }
+            // Someone else wrote first: read again and redo the change.
         }
         Err(failed(
             "writing a message's state",
             "too many concurrent changes",
         ))
-    }
-
-    fn is_connected(&self) -> bool {
-        matches!(
-            self.client.connection_state(),
-            async_nats::connection::State::Connected
-        )
     }
 }
 

@@ -213,8 +213,7 @@ impl Chat {
     ) -> Result<(), Error> {
         self.check(identity, Action::Moderate, room)?;
         let target = self.named_account(name).await?;
-        let ((), _) = self
-            .inner
+        self.inner
             .policies
             .modify(room, |policy| match policy.bans.remove(&target.id) {
                 Some(_) => Ok(()),

@@ -8,6 +8,7 @@
 //! A move is told on core NATS, `chat_read.<account id>`, as the events
 //! socket's `read` frame, so the account's tabs on every instance follow.
 
+use crate::compare_and_set::put_if_unchanged;
 use crate::room_log::{RoomLogError, failed, unavailable};
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
@@ -205,22 +206,14 @@ impl ReadPositions {
             {
                 return Ok(current);
             }
-            let value: bytes::Bytes = seq.to_string().into();
-            let written = match &entry {
-                Some(entry) => self
-                    .kv
-                    .update(key, value, entry.revision)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string()),
-                None => self
-                    .kv
-                    .create(key, value)
-                    .await
-                    .map(drop)
-                    .map_err(|e| e.to_string()),
-            };
-            if written.is_ok() {
+            let revision = entry.map(|e| e.revision);
+            let written = put_if_unchanged(&self.kv, key, seq.to_string().into(), revision)
+                .await
+                .map_err(|source| RoomLogError::Unavailable {
+                    doing: "writing a read position",
+                    source,
+                })?;
+            if written.is_some() {
                 return Ok(seq);
             }
             // Another tab or instance wrote first: read again.

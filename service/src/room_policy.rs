@@ -5,6 +5,7 @@
 //! applies on the others as soon as the watch delivers it.
 
 use crate::Error;
+use crate::compare_and_set::put_if_unchanged;
 use crate::room_log::{RoomLogError, failed, unavailable};
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
@@ -279,35 +280,26 @@ impl RoomPolicies {
         self.changed.subscribe()
     }
 
-    /// Makes the room's policy; `None` when the room has one already.
-    pub async fn create(
-        &self,
-        room: &RoomName,
-        policy: RoomPolicy,
-    ) -> Result<Option<Arc<RoomPolicy>>, Error> {
+    /// Makes the room's policy; false when the room has one already.
+    pub async fn create(&self, room: &RoomName, policy: RoomPolicy) -> Result<bool, Error> {
         let value = serde_json::to_vec(&policy).expect("a policy always serialises");
-        match self.kv.create(room.as_str(), value.into()).await {
-            Ok(revision) => {
-                let policy = Arc::new(policy);
-                self.keep(room.as_str(), revision, Some(Arc::clone(&policy)));
-                Ok(Some(policy))
-            }
-            Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => Ok(None),
-            Err(e) => Err(Error::unavailable(
-                "the chat store is unavailable, please retry",
-                e,
-            )),
+        let made = put_if_unchanged(&self.kv, room.as_str(), value.into(), None)
+            .await
+            .map_err(|e| Error::unavailable("the chat store is unavailable, please retry", e))?;
+        if let Some(revision) = made {
+            self.keep(room.as_str(), revision, Some(Arc::new(policy)));
         }
+        Ok(made.is_some())
     }
 
     /// Changes the room's policy with `change` (on the stored one, never a
     /// stale copy: compare-and-set); a room without one starts from the
     /// default. `change` may refuse, and then nothing is stored.
-    pub async fn modify<T>(
+    pub async fn modify(
         &self,
         room: &RoomName,
-        mut change: impl FnMut(&mut RoomPolicy) -> Result<T, Error>,
-    ) -> Result<(T, Arc<RoomPolicy>), Error> {
+        mut change: impl FnMut(&mut RoomPolicy) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let store_error = |e| Error::unavailable("the chat store is unavailable, please retry", e);
         for _ in 0..UPDATE_ROUNDS {
             let entry = self
@@ -325,29 +317,16 @@ impl RoomPolicies {
                 Some(entry) => (RoomPolicy::default(), Some(entry.revision)),
                 None => (RoomPolicy::default(), None),
             };
-            let answer = change(&mut policy)?;
+            change(&mut policy)?;
             policy.forget_ended(chrono::Utc::now().timestamp());
             let value = serde_json::to_vec(&policy).expect("a policy always serialises");
-            let stored = match revision {
-                Some(revision) => self
-                    .kv
-                    .update(room.as_str(), value.into(), revision)
-                    .await
-                    .map_err(|e| (e.kind() == kv::UpdateErrorKind::WrongLastRevision, e.into())),
-                None => self
-                    .kv
-                    .create(room.as_str(), value.into())
-                    .await
-                    .map_err(|e| (e.kind() == kv::CreateErrorKind::AlreadyExists, e.into())),
-            };
-            match stored {
-                Ok(revision) => {
-                    let policy = Arc::new(policy);
-                    self.keep(room.as_str(), revision, Some(Arc::clone(&policy)));
-                    return Ok((answer, policy));
-                }
-                Err((true, _)) => continue,
-                Err((false, e)) => return Err(store_error(e)),
+            let written = put_if_unchanged(&self.kv, room.as_str(), value.into(), revision)
+                .await
+                .map_err(store_error)?;
+            if let Some(revision) = written {
+                // This instance knows at once; the others by the watch.
+                self.keep(room.as_str(), revision, Some(Arc::new(policy)));
+                return Ok(());
             }
         }
         Err(Error::unavailable(

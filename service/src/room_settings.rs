@@ -161,7 +161,7 @@ impl Chat {
             guests_read: true,
             ..RoomPolicy::default()
         };
-        if self.inner.policies.create(&room, policy).await?.is_none() {
+        if !self.inner.policies.create(&room, policy).await? {
             return Err(taken());
         }
         self.log_action(&room, identity, "create", None, |_| {})

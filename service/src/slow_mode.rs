@@ -4,6 +4,7 @@
 
 use crate::Error;
 use crate::access::Identity;
+use crate::compare_and_set::put_if_unchanged;
 use crate::room_log::{RoomLogError, unavailable};
 use async_nats::jetstream::{self, kv};
 use model::ErrorKind;
@@ -49,7 +50,6 @@ impl SlowMode {
             Error::unavailable("the chat store is unavailable, please retry", e)
         };
         let now = chrono::Utc::now().timestamp_millis();
-        let stamp = || bytes::Bytes::from(now.to_string());
         let entry = self
             .kv
             .entry(&key)
@@ -66,25 +66,14 @@ impl SlowMode {
                 return Err(refused((wait_ms as u64).div_ceil(1000), interval_s));
             }
         }
-        let stored = match entry {
-            Some(entry) => self
-                .kv
-                .update(&key, stamp(), entry.revision)
-                .await
-                .map(|_| ())
-                .map_err(|e| (e.kind() == kv::UpdateErrorKind::WrongLastRevision, e.into())),
-            None => self
-                .kv
-                .create(&key, stamp())
-                .await
-                .map(|_| ())
-                .map_err(|e| (e.kind() == kv::CreateErrorKind::AlreadyExists, e.into())),
-        };
-        match stored {
-            Ok(()) => Ok(()),
+        let revision = entry.map(|e| e.revision);
+        match put_if_unchanged(&self.kv, &key, now.to_string().into(), revision)
+            .await
+            .map_err(store_error)?
+        {
+            Some(_) => Ok(()),
             // Another of the sender's messages got there first.
-            Err((true, _)) => Err(refused(interval_s, interval_s)),
-            Err((false, e)) => Err(store_error(e)),
+            None => Err(refused(interval_s, interval_s)),
         }
     }
 }
