@@ -36,20 +36,24 @@ pub struct Identity {
 /// Characters a guest key has (letters, digits, `-`, `_`).
 pub const GUEST_KEY_CHARS: std::ops::RangeInclusive<usize> = 16..=64;
 
+/// The first `bytes` bytes of SHA-256 of `text`, in hex: how a secret or
+/// a key is kept without the thing itself (guest keys, invite tokens).
+pub(crate) fn hex_digest(text: &str, bytes: usize) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())[..bytes]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 impl Identity {
     /// The same identity, holding the guest key `raw` when it is one.
     pub fn with_guest_key(mut self, raw: Option<&str>) -> Self {
-        use sha2::Digest;
         self.guest_key = raw
             .filter(|raw| {
                 model::alphabet::is_plain(raw, *GUEST_KEY_CHARS.start(), *GUEST_KEY_CHARS.end())
             })
-            .map(|raw| {
-                sha2::Sha256::digest(raw.as_bytes())[..16]
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect()
-            });
+            .map(|raw| hex_digest(raw, 16));
         self
     }
 

@@ -2,7 +2,7 @@
 //! that let accounts join a private room.
 
 use crate::Error;
-use crate::access::{Action, Identity};
+use crate::access::{Action, Identity, Role, hex_digest};
 use crate::chat::Chat;
 use crate::conversation::actor_name;
 use crate::room_policy::{StoredInvite, rfc3339};
@@ -13,11 +13,14 @@ use model::room_policy::{
 };
 
 fn token_digest(token: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex_digest(token, 32)
+}
+
+fn invalid_invite() -> Error {
+    Error::new(
+        ErrorKind::NotFound,
+        "this invite link is not valid (it may have expired)",
+    )
 }
 
 impl Chat {
@@ -28,31 +31,23 @@ impl Chat {
         let Some(policy) = standing.policy else {
             return Ok(Vec::new());
         };
-        let mut people = Vec::new();
-        if let Some(owner) = &policy.owner {
-            people.push(Member {
-                name: owner.name.clone(),
-                role: "owner".into(),
-            });
-        }
-        let owner_id = policy.owner.as_ref().map(|o| o.id);
-        for (id, name) in &policy.moderators {
-            if Some(*id) != owner_id {
-                people.push(Member {
-                    name: name.clone(),
-                    role: "moderator".into(),
-                });
-            }
-        }
-        for (id, name) in &policy.members {
-            if Some(*id) != owner_id && !policy.moderators.contains_key(id) {
-                people.push(Member {
-                    name: name.clone(),
-                    role: "member".into(),
-                });
-            }
-        }
-        Ok(people)
+        // Each person once, under their highest role, highest first.
+        let owner = policy.owner.iter().map(|o| (o.id, &o.name, Role::Owner));
+        let moderators = policy
+            .moderators
+            .iter()
+            .map(|(id, n)| (*id, n, Role::Moderator));
+        let members = policy.members.iter().map(|(id, n)| (*id, n, Role::Member));
+        let mut seen = std::collections::HashSet::new();
+        Ok(owner
+            .chain(moderators)
+            .chain(members)
+            .filter(|(id, _, _)| seen.insert(*id))
+            .map(|(_, name, role)| Member {
+                name: name.clone(),
+                role: role.as_str().into(),
+            })
+            .collect())
     }
 
     /// Adds (`on`) or removes a member (moderators; anyone may leave).
@@ -196,19 +191,9 @@ impl Chat {
             .policies
             .all()
             .into_iter()
-            .find(|(_, policy)| {
-                policy
-                    .invites
-                    .iter()
-                    .any(|i| i.digest == digest && i.expires > now)
-            })
+            .find(|(_, policy)| policy.has_invite(&digest, now))
             .and_then(|(room, _)| RoomName::parse(&room).ok())
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    "this invite link is not valid (it may have expired)",
-                )
-            })
+            .ok_or_else(invalid_invite)
     }
 
     /// Joins the room of an invite link.
@@ -219,16 +204,8 @@ impl Chat {
         self.inner
             .policies
             .modify(&room, |policy| {
-                let now = chrono::Utc::now().timestamp();
-                if !policy
-                    .invites
-                    .iter()
-                    .any(|i| i.digest == digest && i.expires > now)
-                {
-                    return Err(Error::new(
-                        ErrorKind::NotFound,
-                        "this invite link is not valid (it may have expired)",
-                    ));
+                if !policy.has_invite(&digest, chrono::Utc::now().timestamp()) {
+                    return Err(invalid_invite());
                 }
                 if let Some(ban) = policy.bans.get(&account.id) {
                     return Err(Error::new(

@@ -2,7 +2,7 @@
 //! banned member's recent messages), and the log of what they did.
 
 use crate::Error;
-use crate::access::{Action, Identity, Role, role_of};
+use crate::access::{Action, Caller, Identity, Role, role_of};
 use crate::chat::Chat;
 use crate::conversation::actor_name;
 use crate::room_log::{Scope, now};
@@ -30,14 +30,22 @@ impl Chat {
         if identity.account().is_some_and(|me| me.id == target.id) {
             return Err(Error::bad_input("you cannot sanction yourself"));
         }
+        let as_caller = Caller::Account(target.clone());
         let target_role = role_of(
             standing.policy.as_deref(),
-            &crate::access::Caller::Account(target.clone()),
-            self.inner
-                .access
-                .is_admin(&crate::access::Caller::Account(target.clone())),
+            &as_caller,
+            self.inner.access.is_admin(&as_caller),
         );
-        if target_role >= standing.role || target_role >= Role::Owner {
+        if target_role >= Role::Owner {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                format!(
+                    "{} is in charge of #{room} and cannot be sanctioned",
+                    target.name
+                ),
+            ));
+        }
+        if target_role >= standing.role {
             return Err(Error::new(
                 ErrorKind::Forbidden,
                 format!(

@@ -5,7 +5,6 @@
 use crate::access::{Action, Identity, Role, role_of};
 use crate::chat::Chat;
 use model::room::{RoomName, RoomPage, RoomSummary};
-use model::room_policy::Visibility;
 
 impl Chat {
     /// Keeps the rooms of a list page the viewer may see, marking private
@@ -35,14 +34,9 @@ impl Chat {
             }
             summary.visibility = Some(policy.visibility);
         }
-        if policy.visibility == Visibility::Dm {
-            let me = viewer.account().map(|a| a.id);
-            summary.dm_with = policy
-                .members
-                .iter()
-                .find(|(id, _)| Some(**id) != me)
-                .map(|(_, name)| name.clone());
-        }
+        summary.dm_with = policy
+            .dm_partner(viewer.account().map(|a| a.id))
+            .map(str::to_owned);
         true
     }
 

@@ -130,6 +130,21 @@ impl RoomPolicy {
             .filter(|t| t.until.is_some_and(|until| until > now))
     }
 
+    /// Whether an invite with this token digest lasts at unix time `now`.
+    pub fn has_invite(&self, digest: &str, now: i64) -> bool {
+        self.invites
+            .iter()
+            .any(|i| i.digest == digest && i.expires > now)
+    }
+
+    /// In a DM, the account that is not `me`.
+    pub fn dm_partner(&self, me: Option<i64>) -> Option<&str> {
+        (self.visibility == Visibility::Dm)
+            .then(|| self.members.iter().find(|(id, _)| Some(**id) != me))
+            .flatten()
+            .map(|(_, name)| name.as_str())
+    }
+
     pub fn forget_ended(&mut self, now: i64) {
         self.timeouts
             .retain(|_, t| t.until.is_some_and(|until| until > now));
@@ -333,5 +348,43 @@ impl RoomPolicies {
             "the room is changing too often, please retry",
             failed("changing a room's policy", "too many concurrent changes"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invite_lasts_until_it_expires_and_is_then_forgotten() {
+        let mut policy = RoomPolicy {
+            invites: vec![StoredInvite {
+                digest: "d1".into(),
+                expires: 100,
+                by: "ada".into(),
+            }],
+            ..RoomPolicy::default()
+        };
+        assert!(policy.has_invite("d1", 99));
+        assert!(!policy.has_invite("d1", 100), "expired at its time");
+        assert!(!policy.has_invite("d2", 0), "another token");
+        policy.forget_ended(100);
+        assert!(policy.invites.is_empty());
+    }
+
+    #[test]
+    fn a_dm_partner_is_the_other_account() {
+        let dm = RoomPolicy {
+            visibility: Visibility::Dm,
+            members: [(1, "ada".to_owned()), (2, "bo".to_owned())].into(),
+            ..RoomPolicy::default()
+        };
+        assert_eq!(dm.dm_partner(Some(1)), Some("bo"));
+        assert_eq!(dm.dm_partner(Some(2)), Some("ada"));
+        let private = RoomPolicy {
+            visibility: Visibility::Private,
+            ..dm
+        };
+        assert_eq!(private.dm_partner(Some(1)), None);
     }
 }

@@ -100,15 +100,7 @@ impl Chat {
             slow_mode_s: policy.slow_mode_s,
             locked: policy.locked,
             guests_read: policy.guests_read,
-            dm_with: (policy.visibility == Visibility::Dm)
-                .then(|| {
-                    policy
-                        .members
-                        .iter()
-                        .find(|(id, _)| Some(**id) != me)
-                        .map(|(_, name)| name.clone())
-                })
-                .flatten(),
+            dm_with: policy.dm_partner(me).map(str::to_owned),
             you: YourStanding {
                 role: standing.role.as_str().into(),
                 moderator: standing.is_moderator(),

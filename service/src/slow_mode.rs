@@ -3,8 +3,9 @@
 //! person's last message there; only rooms in slow mode touch it.
 
 use crate::Error;
-use crate::access::Identity;
+use crate::access::{Identity, hex_digest};
 use crate::compare_and_set::put_if_unchanged;
+use crate::limits::SenderKey;
 use crate::room_log::{RoomLogError, unavailable};
 use async_nats::jetstream::{self, kv};
 use model::ErrorKind;
@@ -89,14 +90,13 @@ fn refused(retry_after_s: u64, interval_s: u64) -> Error {
     .with_code("slow_mode")
 }
 
-/// A key for the sender: its account, guest key, or address.
+/// A key for the sender: its account, its guest key, or (a guest without
+/// one) its address; hashed, as a KV key cannot hold `:` of an address.
 fn who(identity: &Identity) -> String {
-    use sha2::Digest;
-    let raw = identity
-        .author_key()
-        .unwrap_or_else(|| format!("{:?}", identity.sender));
-    sha2::Sha256::digest(raw.as_bytes())[..12]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let raw = match (identity.author_key(), &identity.sender) {
+        (Some(author), _) => author,
+        (None, SenderKey::Address(address)) => format!("ip:{address}"),
+        (None, SenderKey::Account(id)) => format!("a:{id}"),
+    };
+    hex_digest(&raw, 12)
 }
