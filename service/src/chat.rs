@@ -475,6 +475,33 @@ impl Chat {
         })
     }
 
+    /// Who is calling, from a request's parts: the account of
+    /// `Authorization: Bearer <token>` (any other scheme is an error rather
+    /// than a silent guest), else the session's account, else a guest
+    /// counted by address; with the guest key when one is sent. Every
+    /// transport (API, sockets, pages, server functions) asks this.
+    pub async fn identify(
+        &self,
+        authorization: Option<&str>,
+        session: Option<&Session>,
+        address: IpAddr,
+        guest_key: Option<&str>,
+    ) -> Result<Identity, Error> {
+        let identity = match authorization {
+            Some(value) => {
+                let secret = value.strip_prefix("Bearer ").ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Unauthorized,
+                        "Authorization must be 'Bearer <token>'",
+                    )
+                })?;
+                self.identify_token(secret.trim()).await?
+            }
+            None => self.identify_session(session, address).await?,
+        };
+        Ok(identity.with_guest_key(guest_key))
+    }
+
     /// The identity an API token stands for; 401 for an unknown or revoked
     /// token.
     pub async fn identify_token(&self, secret: &str) -> Result<Identity, Error> {

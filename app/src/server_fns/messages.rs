@@ -78,12 +78,7 @@ pub async fn open_room(room: String, error_code: Option<String>) -> Result<RoomO
         },
         topic: info.topic,
         moderator: info.you.moderator,
-        // A guest on a server that wants a login is told so by the
-        // composer already.
-        cannot_post: info
-            .you
-            .cannot_post
-            .filter(|_| identity.account().is_some() || !chat.require_login()),
+        cannot_post: info.you.cannot_post,
     })
 }
 

@@ -122,22 +122,20 @@ pub(crate) mod ssr {
         });
         // A program may load a page with its API token, as the API's
         // callers do.
-        let bearer = request_parts().and_then(|parts| {
+        let authorization = request_parts().and_then(|parts| {
             parts
                 .headers
                 .get(axum::http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(|token| token.trim().to_owned())
+                .map(|v| v.to_str().unwrap_or("?").to_owned())
         });
-        let identity = match bearer {
-            Some(secret) => chat.identify_token(&secret).await?,
-            None => {
-                chat.identify_session(session().as_ref(), client_address())
-                    .await?
-            }
-        };
-        Ok(identity.with_guest_key(guest_key.as_deref()))
+        Ok(chat
+            .identify(
+                authorization.as_deref(),
+                session().as_ref(),
+                client_address(),
+                guest_key.as_deref(),
+            )
+            .await?)
     }
 
     fn client_address() -> std::net::IpAddr {
