@@ -628,14 +628,7 @@ async fn moderation_applies_on_every_instance() {
         "{told}"
     );
     assert_eq!(told["until"], sanction["until"]);
-    let (code, refused, _) = call(
-        &b,
-        &mia,
-        Method::POST,
-        "/api/rooms/stage/messages",
-        Some(json!({ "id": "muted-1", "body": "let me talk" })),
-    )
-    .await;
+    let (code, refused) = post(&b, &mia, "stage", "let me talk").await;
     assert_eq!(code, 403, "{refused}");
     assert_eq!(refused["reason"], "cool down");
     assert_eq!(refused["until"], sanction["until"]);

@@ -47,12 +47,8 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
                 Some(owner) => view! { <p>"Owner: "<b>{owner}</b></p> }.into_any(),
                 // Only server admins reach this page for a room without one.
                 None => view! {
-                    <form class="inline-form" method="post" action=action.clone()>
-                        <input type="hidden" name="do" value="claim" />
-                        <label for="owner-name">"This room has no owner. Give it to"</label>
-                        <input id="owner-name" name="name" required maxlength="32" placeholder="account name" />
-                        <button type="submit">"Make owner"</button>
-                    </form>
+                    <NameForm action=action.clone() what="claim" id="owner-name"
+                        label="This room has no owner. Give it to" submit="Make owner" />
                 }.into_any(),
             }}
             <h2>"Settings"</h2>
@@ -100,19 +96,11 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
                     }
                 }).collect_view()}
             </ul>
-            <form class="inline-form" method="post" action=action.clone()>
-                <input type="hidden" name="do" value="add_member" />
-                <label for="member-name">"Add a member"</label>
-                <input id="member-name" name="name" required maxlength="32" placeholder="account name" />
-                <button type="submit">"Add"</button>
-            </form>
+            <NameForm action=action.clone() what="add_member" id="member-name"
+                label="Add a member" submit="Add" />
             {owner.then(|| view! {
-                <form class="inline-form" method="post" action=action.clone()>
-                    <input type="hidden" name="do" value="add_moderator" />
-                    <label for="moderator-name">"Name a moderator"</label>
-                    <input id="moderator-name" name="name" required maxlength="32" placeholder="account name" />
-                    <button type="submit">"Make moderator"</button>
-                </form>
+                <NameForm action=action.clone() what="add_moderator" id="moderator-name"
+                    label="Name a moderator" submit="Make moderator" />
             })}
             <form class="inline-form" method="post" action=action.clone()>
                 <input type="hidden" name="do" value="invite" />
@@ -162,6 +150,25 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
             </ul>
         }
     })
+}
+
+/// A form that names an account for one action (`what`).
+#[component]
+fn NameForm(
+    action: String,
+    what: &'static str,
+    id: &'static str,
+    label: &'static str,
+    submit: &'static str,
+) -> impl IntoView {
+    view! {
+        <form class="inline-form" method="post" action=action>
+            <input type="hidden" name="do" value=what />
+            <label for=id>{label}</label>
+            <input id=id name="name" required maxlength="32" placeholder="account name" />
+            <button type="submit">{submit}</button>
+        </form>
+    }
 }
 
 /// One button that posts one action about one person.
