@@ -5,6 +5,7 @@
 use crate::Error;
 use crate::accounts::Account;
 use crate::chat::Relay;
+pub use crate::credentials::Credential;
 use crate::limits::SenderKey;
 use crate::room_log::Author;
 use crate::room_policy::{RoomPolicies, RoomPolicy};
@@ -31,6 +32,8 @@ pub struct Identity {
     /// `X-Chat-Guest-Key`): what makes a guest's messages and reactions
     /// theirs without a session.
     pub guest_key: Option<String>,
+    /// What it rests on: when that ends, so does every socket opened with it.
+    pub credential: Credential,
 }
 
 /// Characters a guest key has (letters, digits, `-`, `_`).

@@ -282,7 +282,7 @@ impl Accounts {
 
     /// Sets a new password and ends the account's sessions (the caller
     /// keeps its own by taking on the returned epoch).
-    pub async fn change_password(
+    pub(crate) async fn change_password(
         &self,
         id: i64,
         current: &str,
@@ -310,7 +310,7 @@ impl Accounts {
     }
 
     /// Ends every session of the account ("log out everywhere").
-    pub async fn end_sessions(&self, id: i64) -> Result<(), AccountError> {
+    pub(crate) async fn end_sessions(&self, id: i64) -> Result<(), AccountError> {
         sqlx::query("UPDATE accounts SET session_epoch = session_epoch + 1 WHERE id = ?")
             .bind(id)
             .execute(&self.pool)
@@ -319,7 +319,7 @@ impl Accounts {
     }
 
     /// Revokes every API token of the account; how many there were.
-    pub async fn revoke_all_tokens(&self, account_id: i64) -> Result<u64, AccountError> {
+    pub(crate) async fn revoke_all_tokens(&self, account_id: i64) -> Result<u64, AccountError> {
         Ok(sqlx::query("DELETE FROM api_tokens WHERE account_id = ?")
             .bind(account_id)
             .execute(&self.pool)
@@ -410,13 +410,26 @@ impl Accounts {
     }
 
     /// True when the account had that token.
-    pub async fn revoke_token(&self, account_id: i64, token_id: i64) -> Result<bool, AccountError> {
+    pub(crate) async fn revoke_token(
+        &self,
+        account_id: i64,
+        token_id: i64,
+    ) -> Result<bool, AccountError> {
         let done = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND account_id = ?")
             .bind(token_id)
             .bind(account_id)
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether the token is still there (not revoked).
+    pub async fn token_exists(&self, token_id: i64) -> Result<bool, AccountError> {
+        Ok(sqlx::query("SELECT 1 FROM api_tokens WHERE id = ?")
+            .bind(token_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
     }
 
     /// The account and token id a bearer secret stands for.

@@ -2,8 +2,9 @@
 //! follow a room live, and say who is asking.
 
 use crate::Error;
-use crate::access::{Access, Action, Caller, Identity};
+use crate::access::{Access, Action, Caller, Credential, Identity};
 use crate::accounts::{AccountError, Accounts};
+use crate::credentials::CredentialEnds;
 use crate::follow::RoomFollow;
 use crate::hub::Hub;
 use crate::limits::{Limits, SenderKey};
@@ -82,7 +83,7 @@ pub struct Chat {
 }
 
 pub(crate) struct Inner {
-    client: async_nats::Client,
+    pub(crate) client: async_nats::Client,
     pub(crate) log: RoomLog,
     pub(crate) reads: ReadPositions,
     pub(crate) mentions: crate::mentions::MentionIndex,
@@ -96,6 +97,7 @@ pub(crate) struct Inner {
     pub(crate) slow_mode: SlowMode,
     pub(crate) default_rooms: Vec<RoomName>,
     pub(crate) edit_window: Duration,
+    pub(crate) credential_ends: CredentialEnds,
 }
 
 /// What a sender asked for.
@@ -172,6 +174,12 @@ impl Chat {
             settings.presence_expires,
         )
         .await?;
+        let credential_ends = CredentialEnds::follow(&client).await.map_err(|e| {
+            StartError::Stream(RoomLogError::Unavailable {
+                doing: "following the ends of logins and tokens",
+                source: e.into(),
+            })
+        })?;
         let policies = RoomPolicies::open(log.jetstream(), settings.stream.replicas).await?;
         let slow_mode = SlowMode::open(log.jetstream(), settings.stream.replicas).await?;
         let hub = Hub::new(log.clone());
@@ -246,6 +254,7 @@ impl Chat {
                 slow_mode,
                 default_rooms: settings.default_rooms,
                 edit_window: settings.edit_window,
+                credential_ends,
             }),
         })
     }
@@ -462,8 +471,15 @@ impl Chat {
         if let Some(session) = session
             && let Some(account) = session::account(session, &self.inner.accounts).await?
         {
+            let until = session::logged_in(session)
+                .await
+                .map_or(0, |login| login.until);
             return Ok(Identity {
                 sender: SenderKey::Account(account.id),
+                credential: Credential::Login {
+                    epoch: account.session_epoch,
+                    until,
+                },
                 caller: Caller::Account(account),
                 guest_key: None,
             });
@@ -472,6 +488,7 @@ impl Chat {
             caller: Caller::Guest,
             sender: SenderKey::Address(address),
             guest_key: None,
+            credential: Credential::Guest,
         })
     }
 
@@ -506,10 +523,11 @@ impl Chat {
     /// token.
     pub async fn identify_token(&self, secret: &str) -> Result<Identity, Error> {
         match self.inner.accounts.token_account(secret).await? {
-            Some((account, _token)) => Ok(Identity {
+            Some((account, token)) => Ok(Identity {
                 sender: SenderKey::Account(account.id),
                 caller: Caller::Account(account),
                 guest_key: None,
+                credential: Credential::Token { id: token },
             }),
             None => Err(Error::new(
                 ErrorKind::Unauthorized,

@@ -15,6 +15,7 @@ mod answer_gate;
 mod chat;
 mod compare_and_set;
 mod conversation;
+pub mod credentials;
 mod direct_messages;
 pub mod error;
 pub mod fold;

@@ -34,6 +34,7 @@ fn guest() -> Identity {
         caller: Caller::Guest,
         sender: SenderKey::Address([127, 0, 0, 1].into()),
         guest_key: None,
+        credential: service::access::Credential::Guest,
     }
 }
 

@@ -77,6 +77,8 @@ impl LiveFeed {
 
 /// The server's close code for a socket whose caller lost access.
 const ACCESS_REVOKED: u16 = 4403;
+/// The server's close code for a socket whose caller's login ended.
+const IDENTITY_ENDED: u16 = 4401;
 
 fn live_url(room: &str, after: u64) -> Option<String> {
     let location = web_sys::window()?.location();
@@ -136,9 +138,9 @@ fn connect(feed: &Rc<Feed>) {
     let on_close = {
         let feed = Rc::downgrade(feed);
         Closure::<dyn FnMut(CloseEvent)>::new(move |ev: CloseEvent| {
-            // Access to the room ended (removed, banned): the page, loaded
-            // again, says so instead of retrying for ever.
-            if ev.code() == ACCESS_REVOKED {
+            // Access to the room ended (removed, banned), or the login did:
+            // the page, loaded again, says so instead of retrying for ever.
+            if ev.code() == ACCESS_REVOKED || ev.code() == IDENTITY_ENDED {
                 if let Some(feed) = feed.upgrade() {
                     feed.stopped.set(true);
                 }

@@ -99,9 +99,9 @@ pub async fn password(
     if let Err(retry) = state.chat.limits().login_attempt(&account.name, peer.ip()) {
         return too_many_attempts(retry, SETTINGS);
     }
-    let accounts = state.chat.accounts();
+    let chat = &state.chat;
     let changed = async {
-        let epoch = accounts
+        let epoch = chat
             .change_password(account.id, &form.current, &form.new)
             .await?;
         // Every other session has ended; this one carries on, under a new
@@ -110,7 +110,7 @@ pub async fn password(
             tracing::error!(error = %e, "session not renewed after a password change");
         }
         if form.revoke_tokens.is_some() {
-            let revoked = accounts.revoke_all_tokens(account.id).await?;
+            let revoked = chat.revoke_all_tokens(account.id).await?;
             return Ok(format!(
                 "Password changed; you were logged out everywhere else, and {revoked} API token(s) were revoked"
             ));
@@ -127,7 +127,7 @@ pub async fn end_sessions(
     session: Session,
     Member(account): Member,
 ) -> Response {
-    if let Err(e) = state.chat.accounts().end_sessions(account.id).await {
+    if let Err(e) = state.chat.end_sessions(account.id).await {
         tracing::error!(error = %e, "sessions not ended");
         return unavailable(&session, SETTINGS).await;
     }
@@ -174,11 +174,7 @@ pub async fn revoke_token(
     Member(account): Member,
     Path(token_id): Path<i64>,
 ) -> Response {
-    let revoked = state
-        .chat
-        .accounts()
-        .revoke_token(account.id, token_id)
-        .await;
+    let revoked = state.chat.revoke_token(account.id, token_id).await;
     finish(
         &session,
         revoked.map(|found| {

@@ -112,17 +112,12 @@ pub async fn live(
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
+    // Heard from before the caller is identified: an end of its login or
+    // token comes either before (identify sees it) or after (heard).
+    let credential_ends = state.chat.credential_ends();
     let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
-    open(
-        state,
-        peer,
-        room,
-        query,
-        upgrade,
-        Frames::Messages,
-        identity,
-    )
-    .await
+    let caller = (identity, credential_ends);
+    open(state, peer, room, query, upgrade, Frames::Messages, caller).await
 }
 
 /// `GET /api/rooms/{room}/events`: messages, edits, deletes and reactions
@@ -138,8 +133,10 @@ pub async fn events(
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
+    let credential_ends = state.chat.credential_ends();
     let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
-    open(state, peer, room, query, upgrade, Frames::Events, identity).await
+    let caller = (identity, credential_ends);
+    open(state, peer, room, query, upgrade, Frames::Events, caller).await
 }
 
 async fn open(
@@ -149,7 +146,7 @@ async fn open(
     query: Result<Query<LiveQuery>, QueryRejection>,
     upgrade: WebSocketUpgrade,
     frames: Frames,
-    identity: Identity,
+    (identity, credential_ends): (Identity, tokio::sync::broadcast::Receiver<i64>),
 ) -> Result<Response, ApiError> {
     let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
@@ -165,6 +162,11 @@ async fn open(
     let refusal = chat.check(&identity, Action::Write, &room).err();
     let admission = Admission {
         changes: chat.room_changes(),
+        credential_ends,
+        login_ends: identity
+            .credential
+            .time_left()
+            .map(|left| tokio::time::Instant::now() + left),
         ends: ends_of(refusal.as_ref()),
         posting: refusal.map(|e| e.message().to_owned()),
         standing_frames: frames == Frames::Events,
@@ -243,12 +245,16 @@ async fn next_signal(here: &mut Option<Here>) -> Option<Arc<str>> {
 
 /// A socket's right to its room, asked again whenever the room's rules
 /// change (on any instance): a removed member's socket closes at once, and
-/// an events tab hears when its right to post changes.
+/// an events tab hears when its right to post changes. Its caller's
+/// credential is asked again when the account's logins or tokens end (on
+/// any instance) and when its login's time is up.
 struct Admission {
     chat: service::Chat,
     identity: Identity,
     room: RoomName,
     changes: tokio::sync::broadcast::Receiver<RoomName>,
+    credential_ends: tokio::sync::broadcast::Receiver<i64>,
+    login_ends: Option<tokio::time::Instant>,
     /// Why the caller cannot post, as last told.
     posting: Option<String>,
     /// When a timeout that stops the caller posting ends by itself.
@@ -262,8 +268,11 @@ fn ends_of(refusal: Option<&service::Error>) -> Option<tokio::time::Instant> {
     Some(tokio::time::Instant::now() + left + Duration::from_millis(50))
 }
 
-/// What a change of the room's rules means for one socket.
+/// What a change of the room's rules or of the caller's credential means
+/// for one socket.
 enum AccessChange {
+    /// The caller's login or token ended: close, saying so.
+    IdentityEnded(&'static str),
     /// No more reading: close, saying why.
     Revoked(String),
     /// A `standing` frame to send.
@@ -283,6 +292,14 @@ impl Admission {
                     None => std::future::pending().await,
                 }
             };
+            let login_ends = self.login_ends;
+            let login_over = async move {
+                match login_ends {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let account = self.identity.account().map(|account| account.id);
             tokio::select! {
                 changed = self.changes.recv() => match changed {
                     Ok(room) if room != self.room => continue,
@@ -290,6 +307,20 @@ impl Admission {
                     Err(RecvError::Closed) => std::future::pending::<()>().await,
                 },
                 () = timeout_over => self.ends = None,
+                ended = self.credential_ends.recv() => match ended {
+                    Ok(id) if Some(id) != account => continue,
+                    Ok(_) | Err(RecvError::Lagged(_)) => {
+                        if let Some(why) = self.identity_ended().await {
+                            return AccessChange::IdentityEnded(why);
+                        }
+                        continue;
+                    }
+                    Err(RecvError::Closed) => std::future::pending::<()>().await,
+                },
+                () = login_over => {
+                    self.login_ends = None;
+                    return AccessChange::IdentityEnded(LOGIN_ENDED);
+                }
             }
             if let Err(e) = self.chat.check(&self.identity, Action::Read, &self.room) {
                 // A close frame's reason is at most 123 bytes.
@@ -324,6 +355,30 @@ impl Admission {
 /// Close code of a socket whose caller lost access to the room
 /// (4000–4999 are the application's; 4403 mirrors HTTP 403).
 const ACCESS_REVOKED: u16 = 4403;
+/// Close code of a socket whose caller's login or API token ended (4401
+/// mirrors HTTP 401: identify again).
+const IDENTITY_ENDED: u16 = 4401;
+const LOGIN_ENDED: &str = "your login ended; log in again";
+const TOKEN_REVOKED: &str = "your API token was revoked";
+
+impl Admission {
+    /// Why the caller's credential no longer holds, if it does not. A
+    /// store that cannot answer keeps the socket: the next end or change
+    /// asks again.
+    async fn identity_ended(&self) -> Option<&'static str> {
+        match self.chat.credential_holds(&self.identity).await {
+            Ok(true) => None,
+            Ok(false) => Some(match self.identity.credential {
+                service::access::Credential::Token { .. } => TOKEN_REVOKED,
+                _ => LOGIN_ENDED,
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot check a socket's credential");
+                None
+            }
+        }
+    }
+}
 
 #[allow(clippy::too_many_arguments)]
 async fn relay(
@@ -397,6 +452,14 @@ async fn relay(
                 AccessChange::Revoked(why) => {
                     let _ = send(&mut socket, Message::Close(Some(CloseFrame {
                         code: ACCESS_REVOKED,
+                        reason: why.into(),
+                    })))
+                    .await;
+                    return Ok(());
+                }
+                AccessChange::IdentityEnded(why) => {
+                    let _ = send(&mut socket, Message::Close(Some(CloseFrame {
+                        code: IDENTITY_ENDED,
                         reason: why.into(),
                     })))
                     .await;
