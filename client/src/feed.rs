@@ -5,6 +5,7 @@
 use crate::api::{ApiClient, Credentials};
 use futures::StreamExt;
 use model::event::RoomEvent;
+use model::frame::Frame;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -137,27 +138,20 @@ async fn read(
             Some(Err(e)) => return Ok(e.to_string()),
             None => return Ok("closed".into()),
         };
-        let Some(seq) = frame_seq(&text) else {
+        // Only the room's events are places to resume from: a read
+        // position or anything else that names a sequence is not, and a
+        // frame of a kind this client does not know is passed over.
+        let Ok(Frame::Room(event)) = serde_json::from_str::<Frame>(&text) else {
             continue;
         };
+        let seq = event.seq();
         if after.is_some_and(|after| seq <= after) {
             continue;
         }
         *after = Some(seq);
-        // A frame of a kind this client does not know is passed over.
-        if let Ok(event) = serde_json::from_str::<RoomEvent>(&text) {
-            tx.send(FeedItem::Event(Box::new(event)))
-                .await
-                .map_err(|_| Stop)?;
-        }
+        tx.send(FeedItem::Event(Box::new(event)))
+            .await
+            .map_err(|_| Stop)?;
     }
     Ok("no data for 60 s".into())
-}
-
-fn frame_seq(text: &str) -> Option<u64> {
-    #[derive(serde::Deserialize)]
-    struct Seq {
-        seq: u64,
-    }
-    serde_json::from_str::<Seq>(text).ok().map(|s| s.seq)
 }

@@ -9,6 +9,7 @@ pub mod alphabet;
 pub mod api;
 pub mod error;
 pub mod event;
+pub mod frame;
 pub mod history;
 pub mod look;
 pub mod message;
