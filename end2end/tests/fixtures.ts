@@ -2,15 +2,24 @@
 // that fail the test on any console error, page error or hydration warning.
 import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 
 const root = resolve(__dirname, '..', '..');
-// The release build, as `scripts/test` and `cargo leptos end-to-end --release`
-// make it (target/site holds its WASM); CHAT_SERVER_BIN picks another.
-const serverBin = process.env.CHAT_SERVER_BIN ?? join(root, 'target', 'release', 'server');
+// The server cargo-leptos built last, beside the WASM in target/site:
+// release for `scripts/test` and `cargo leptos end-to-end --release`, debug
+// for `cargo leptos end-to-end`. CHAT_SERVER_BIN picks another.
+const serverBin = process.env.CHAT_SERVER_BIN ?? newestServer();
+
+function newestServer(): string {
+  const built = ['release', 'debug']
+    .map((profile) => join(root, 'target', profile, 'server'))
+    .filter((bin) => existsSync(bin))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return built[0] ?? join(root, 'target', 'release', 'server');
+}
 const siteRoot = process.env.LEPTOS_SITE_ROOT ?? join(root, 'target', 'site');
 
 async function freePort(): Promise<number> {
@@ -125,12 +134,31 @@ export class ChatServer {
 /** Console messages that a test expects (e.g. while the server is down). */
 export type Allowance = RegExp;
 
+/** The page's own code: the hydration script, its WASM and split parts. */
+function isPageCode(url: string): boolean {
+  return /\/pkg\/[^?]*\.(js|wasm)(\?|$)/.test(url);
+}
+
 export class BrowserProblems {
   readonly seen: string[] = [];
   readonly allowed: Allowance[] = [];
 
   watch(page: Page): Page {
     page.on('pageerror', (e) => this.seen.push(`page error: ${e.message}`));
+    // A page whose script or WASM does not load renders but never hydrates:
+    // a missing or unresolvable module is a failure of its own, whatever the
+    // console says.
+    page.on('requestfailed', (r) => {
+      const why = r.failure()?.errorText ?? '';
+      // Aborted: the page navigated away (a reload) while it loaded. csp: a
+      // context with JavaScript off, where Chromium fetches no script.
+      if (isPageCode(r.url()) && !why.includes('ERR_ABORTED') && why !== 'csp') {
+        this.seen.push(`module load failed: ${r.url()} (${why})`);
+      }
+    });
+    page.on('response', (r) => {
+      if (isPageCode(r.url()) && r.status() >= 400) this.seen.push(`module load failed: ${r.url()} (${r.status()})`);
+    });
     page.on('console', (m) => {
       const text = m.text();
       const hydration = /hydrat/i.test(text);
@@ -164,8 +192,11 @@ export const test = base.extend<Fixtures>({
     await use(problems);
     expect(problems.seen, 'console errors, page errors, dialogs or hydration warnings').toEqual([]);
   },
-  page: async ({ page, problems }, use) => {
-    await use(problems.watch(page));
+  // Every page of every context a test uses is watched, including tabs a
+  // test opens itself.
+  context: async ({ context, problems }, use) => {
+    context.on('page', (p) => problems.watch(p));
+    await use(context);
   },
   openUser: async ({ browser, problems }, use) => {
     const contexts: BrowserContext[] = [];

@@ -9,7 +9,6 @@ use crate::browser::live_feed::LiveFeed;
 use crate::browser::{storage_get, storage_set};
 use crate::components::here::Here;
 use crate::pages::room::LiveState;
-use leptos::lazy;
 use leptos::prelude::*;
 use model::message::ChatMessage;
 use model::presence::{AwarenessFrame, IDLE_AFTER_S, TYPING_EVERY_S, TYPING_EXPIRES_S};
@@ -46,8 +45,8 @@ pub struct RoomView {
 
 /// Follows the room's events socket and starts everything above; it all
 /// stops with the page.
-#[lazy]
-pub fn follow(view: RoomView) {
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
+pub async fn follow(view: RoomView) {
     let RoomView {
         room,
         me,

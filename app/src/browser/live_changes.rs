@@ -2,14 +2,13 @@
 //! into the room's list by code loaded when the first one arrives: a room
 //! that only chats never loads it.
 
-use leptos::lazy;
 use leptos::prelude::*;
 use model::event::{RoomEvent, apply};
 use model::message::ChatMessage;
 
 /// Applies one change frame to `messages`; its sequence, when readable.
-#[lazy]
-pub fn apply_change(
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
+pub async fn apply_change(
     messages: RwSignal<Vec<ChatMessage>>,
     me: Option<String>,
     frame: String,

@@ -5,7 +5,6 @@
 use crate::components::account_bar::login_href;
 use crate::components::room_actions::{RoomActions, registered_names, save_edit};
 use crate::server_fns::{SendMessage, send_message};
-use leptos::lazy;
 use leptos::prelude::*;
 use model::account::Viewer;
 use model::message::{ChatMessage, DEFAULT_NAME, MAX_BODY_CHARS, MAX_NAME_CHARS};
@@ -278,8 +277,8 @@ fn complete_mention(draft: RwSignal<String>, suggestions: RwSignal<Vec<String>>,
 
 /// What the composer is doing besides writing a new message: replying,
 /// editing, completing a name.
-#[lazy]
-fn composer_context(
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
+async fn composer_context(
     actions: RoomActions,
     draft: RwSignal<String>,
     suggestions: RwSignal<Vec<String>>,

@@ -3,7 +3,6 @@
 use crate::components::avatar::initials;
 use crate::components::local_time::LocalTime;
 use crate::components::room_actions::RoomActions;
-use leptos::lazy;
 use leptos::prelude::*;
 use model::message::ChatMessage;
 use model::reaction::QUICK_REACTIONS;
@@ -118,8 +117,8 @@ pub fn MessageItem(
 
 /// A message's actions: quick reactions, the emoji picker, reply, and
 /// for the author edit and delete. Loaded apart from the first load.
-#[lazy]
-fn message_toolbar(actions: RoomActions, seq: u64) -> AnyView {
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
+async fn message_toolbar(actions: RoomActions, seq: u64) -> AnyView {
     let Some((mine, reacted)) = actions.messages.with_untracked(|list| {
         let at = list.binary_search_by_key(&seq, |m| m.seq).ok()?;
         let message = &list[at];

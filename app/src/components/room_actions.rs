@@ -2,7 +2,6 @@
 //! delete, jump to a quoted one), shared by the message list and the
 //! composer through the context.
 
-use leptos::lazy;
 use leptos::prelude::*;
 use model::event::tombstone;
 use model::message::{ChatMessage, excerpt};
@@ -146,7 +145,7 @@ impl RoomActions {
 // the first load by `cargo leptos build --split`): the API calls and their
 // answers' decoding weigh on no page's first load.
 
-#[lazy]
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
 async fn react_now(this: RoomActions, seq: u64, emoji: String, on: bool) {
     match api::react(&this.room.get_untracked(), seq, &emoji, on).await {
         Ok(message) => this.replace(message),
@@ -154,7 +153,7 @@ async fn react_now(this: RoomActions, seq: u64, emoji: String, on: bool) {
     }
 }
 
-#[lazy]
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
 async fn delete_now(this: RoomActions, seq: u64) {
     match api::delete(&this.room.get_untracked(), seq).await {
         Ok(()) => this.messages.update(|list| {
@@ -169,7 +168,7 @@ async fn delete_now(this: RoomActions, seq: u64) {
 }
 
 /// Saves `body` as message `seq`'s text.
-#[lazy]
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
 pub async fn save_edit(this: RoomActions, seq: u64, body: String) -> Result<(), String> {
     let message = api::edit(&this.room.get_untracked(), seq, body).await?;
     this.replace(message);
@@ -178,7 +177,7 @@ pub async fn save_edit(this: RoomActions, seq: u64, body: String) -> Result<(), 
 }
 
 /// Who reacted with what to message `seq`, one line per emoji.
-#[lazy]
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
 pub async fn reactors(room: String, seq: u64) -> Option<String> {
     let who = api::who_reacted(&room, seq).await.ok()?;
     let lines: Vec<String> = who
@@ -190,13 +189,13 @@ pub async fn reactors(room: String, seq: u64) -> Option<String> {
 }
 
 /// Registered names starting with `prefix`.
-#[lazy]
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
 pub async fn registered_names(prefix: String) -> Vec<String> {
     api::names(&prefix).await.unwrap_or_default()
 }
 
 /// The emoji picker's choices.
-#[lazy]
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
 pub async fn emoji_choices() -> Vec<String> {
     api::emoji_choices().await.unwrap_or_default()
 }
@@ -217,7 +216,7 @@ async fn mark_unread_now(this: RoomActions, seq: u64) {
     this.first_unread.set(Some(seq));
 }
 
-#[lazy]
+#[cfg_attr(not(wasm_unsplit), leptos::lazy)]
 async fn jump_now(this: RoomActions, seq: u64) {
     loop {
         let (present, first) = this.messages.with_untracked(|list| {
