@@ -5,7 +5,7 @@
 use crate::irc_line::IrcLine;
 use crate::session::Heard;
 use crate::text::from_irc;
-use chat_client::{ApiClient, RequestErrorKind, StatusCode};
+use chat_client::ApiClient;
 use model::api::NewMessage;
 use model::message::{MAX_ID_CHARS, checked_name};
 use sha2::{Digest, Sha256};
@@ -107,7 +107,9 @@ impl Inbound {
         };
         let message = self.message(&line, channel, nick, body);
         let posted = match self.client.send(&room, &message, PATIENCE).await {
-            Err(e) if e.kind() == RequestErrorKind::Refused(StatusCode::CONFLICT) => {
+            // A taken message id is a 409 as well, and renaming would not
+            // mend it: only the name's own code means rename.
+            Err(e) if e.code() == Some("name_taken") => {
                 // The name is (or looks like) an account here: keep it
                 // apart by its network.
                 let mut renamed = message.clone();
@@ -188,7 +190,8 @@ impl Inbound {
         self.relayed = kept.into();
         for message in gone {
             if let Err(e) = self.client.delete(&message.room, message.seq).await
-                && e.kind() != RequestErrorKind::Refused(StatusCode::NOT_FOUND)
+                // Gone already (or its room): nothing left to take back.
+                && !matches!(e.code(), Some("no_such_message" | "no_such_room"))
             {
                 tracing::warn!(
                     "could not remove message {} in {}: {e}",

@@ -30,6 +30,8 @@ pub struct ApiClient {
 #[error("{message}")]
 pub struct RequestError {
     kind: RequestErrorKind,
+    /// The error body's `code` (docs/API.md), when the server sent one.
+    code: Option<String>,
     message: String,
     #[source]
     source: Option<reqwest::Error>,
@@ -50,6 +52,13 @@ impl RequestError {
         self.kind
     }
 
+    /// What the server said went wrong, as a program reads it
+    /// (`name_taken`, `id_taken`, …): what to branch on, rather than the
+    /// status, which several causes share.
+    pub fn code(&self) -> Option<&str> {
+        self.code.as_deref()
+    }
+
     /// Whether the same request may succeed later.
     pub fn is_transient(&self) -> bool {
         !matches!(self.kind, RequestErrorKind::Refused(_))
@@ -58,6 +67,7 @@ impl RequestError {
     fn unreachable(what: &str, source: reqwest::Error) -> Self {
         RequestError {
             kind: RequestErrorKind::Unreachable,
+            code: None,
             message: format!("{what}: {source}"),
             source: Some(source),
         }
@@ -170,9 +180,10 @@ impl ApiClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         let text = response.text().await.unwrap_or_default();
-        let reason = serde_json::from_str::<ErrorBody>(&text)
-            .map(|body| body.error)
-            .unwrap_or_else(|_| text.trim().chars().take(200).collect());
+        let (reason, code) = match serde_json::from_str::<ErrorBody>(&text) {
+            Ok(body) => (body.error, Some(body.code).filter(|code| !code.is_empty())),
+            Err(_) => (text.trim().chars().take(200).collect(), None),
+        };
         let kind = match status {
             StatusCode::TOO_MANY_REQUESTS => {
                 RequestErrorKind::TooFast(Duration::from_secs(retry_after.unwrap_or(1)))
@@ -184,6 +195,7 @@ impl ApiClient {
         };
         Err(RequestError {
             kind,
+            code,
             message: format!("{what}: {status}: {reason}"),
             source: None,
         })

@@ -112,7 +112,12 @@ pub struct LiveQuery {
 /// Every API error's body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
+    /// What went wrong, for a person.
     pub error: String,
+    /// What went wrong, for a program: a stable snake_case name
+    /// (`crate::error::ERROR_CODES`). Empty from a server older than codes.
+    #[serde(default)]
+    pub code: String,
     /// Why a moderator muted or banned the caller (403 of a post).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

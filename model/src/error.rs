@@ -82,6 +82,99 @@ impl ErrorKind {
     }
 }
 
+/// Every `"code"` an error body may carry, with the kind (and so the
+/// status) it always comes with: the one place a code's status is decided.
+/// docs/API.md lists them; the server refuses (in debug builds, loudly) to
+/// give a code another status.
+pub const ERROR_CODES: &[(&str, ErrorKind)] = &[
+    // The kinds' own codes, for errors with no more precise one.
+    ("invalid", ErrorKind::BadInput),
+    ("too_large", ErrorKind::TooLarge),
+    ("unsupported_media_type", ErrorKind::UnsupportedMediaType),
+    ("unprocessable", ErrorKind::Unprocessable),
+    ("login_required", ErrorKind::LoginRequired),
+    ("unauthorized", ErrorKind::Unauthorized),
+    ("forbidden", ErrorKind::Forbidden),
+    ("not_found", ErrorKind::NotFound),
+    ("conflict", ErrorKind::Conflict),
+    ("too_fast", TOO_FAST),
+    ("storage_full", ErrorKind::InsufficientStorage),
+    ("unavailable", ErrorKind::Unavailable),
+    ("internal", ErrorKind::Internal),
+    // Input.
+    ("invalid_room", ErrorKind::BadInput),
+    ("empty_body", ErrorKind::BadInput),
+    ("body_too_long", ErrorKind::BadInput),
+    ("body_too_many_bytes", ErrorKind::BadInput),
+    ("bad_name", ErrorKind::BadInput),
+    ("name_control_chars", ErrorKind::BadInput),
+    ("name_invisible_chars", ErrorKind::BadInput),
+    ("bad_id", ErrorKind::BadInput),
+    ("bad_via", ErrorKind::BadInput),
+    ("bad_color", ErrorKind::BadInput),
+    ("no_such_reply_target", ErrorKind::BadInput),
+    ("bad_reaction", ErrorKind::BadInput),
+    // Who the caller is.
+    ("bad_authorization", ErrorKind::Unauthorized),
+    ("invalid_token", ErrorKind::Unauthorized),
+    // What the caller may do.
+    ("not_author", ErrorKind::Forbidden),
+    ("banned", ErrorKind::Forbidden),
+    ("timed_out", ErrorKind::Forbidden),
+    ("locked", ErrorKind::Forbidden),
+    ("members_only", ErrorKind::Forbidden),
+    ("cross_site", ErrorKind::Forbidden),
+    ("outranked", ErrorKind::Forbidden),
+    // What is not there.
+    ("no_such_room", ErrorKind::NotFound),
+    ("no_such_message", ErrorKind::NotFound),
+    ("invalid_invite", ErrorKind::NotFound),
+    // Collisions.
+    ("name_taken", ErrorKind::Conflict),
+    ("id_taken", ErrorKind::Conflict),
+    ("edit_window_over", ErrorKind::Conflict),
+    ("room_exists", ErrorKind::Conflict),
+    // Pace.
+    ("slow_mode", TOO_FAST),
+];
+
+/// [`ErrorKind::TooFast`] as listed: the wait is the error's own.
+const TOO_FAST: ErrorKind = ErrorKind::TooFast { retry_after_s: 0 };
+
+/// The kind a listed code comes with; `None` for a code not listed.
+pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
+    ERROR_CODES
+        .iter()
+        .find(|(listed, _)| *listed == code)
+        .map(|(_, kind)| *kind)
+}
+
+impl ErrorKind {
+    /// The code of an error of this kind that has no more precise one.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::BadInput => "invalid",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::UnsupportedMediaType => "unsupported_media_type",
+            ErrorKind::Unprocessable => "unprocessable",
+            ErrorKind::LoginRequired => "login_required",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::TooFast { .. } => "too_fast",
+            ErrorKind::InsufficientStorage => "storage_full",
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// Whether `code` is listed with this kind's status.
+    pub fn has_code(self, code: &str) -> bool {
+        kind_of_code(code).is_some_and(|listed| listed.http_status() == self.http_status())
+    }
+}
+
 /// The text a page shows for the code of a refused plain form post
 /// (`/r/general?error=empty_body`); `None` for a code it does not know, so a
 /// crafted link cannot put its own words in the page's alert.
@@ -141,5 +234,28 @@ mod tests {
             );
         }
         assert_eq!(ErrorKind::LoginRequired.http_status(), 401);
+    }
+
+    #[test]
+    fn every_code_is_listed_once_and_every_kind_has_its_own() {
+        let mut seen = std::collections::HashSet::new();
+        for (code, _) in ERROR_CODES {
+            assert!(seen.insert(*code), "{code} listed twice");
+            assert!(
+                code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{code} is not snake_case"
+            );
+        }
+        for (code, kind) in ERROR_CODES {
+            assert!(kind.has_code(code));
+            assert!(kind.has_code(kind.code()), "{kind:?}");
+        }
+        // The message rules' codes are listed with their status.
+        for code in ["empty_body", "bad_color", "bad_id"] {
+            assert!(crate::message::MessageRuleError::from_code(code).is_some());
+            assert!(ErrorKind::BadInput.has_code(code));
+        }
+        assert!(!ErrorKind::Conflict.has_code("not_found"));
+        assert_eq!(kind_of_code("made_up"), None);
     }
 }

@@ -358,7 +358,7 @@ fn because(reason: &Option<String>) -> String {
 /// The answer for a room the caller may not know of; the same as for
 /// anything else that is not there.
 pub fn not_found(room: &RoomName) -> Error {
-    Error::new(ErrorKind::NotFound, format!("there is no room #{room}"))
+    Error::new(ErrorKind::NotFound, format!("there is no room #{room}")).with_code("no_such_room")
 }
 
 /// A name that is, or looks like, a registered one is refused to anyone

@@ -511,6 +511,7 @@ impl Chat {
                         ErrorKind::Unauthorized,
                         "Authorization must be 'Bearer <token>'",
                     )
+                    .with_code("bad_authorization")
                 })?;
                 self.identify_token(secret.trim()).await?
             }
@@ -529,10 +530,10 @@ impl Chat {
                 guest_key: None,
                 credential: Credential::Token { id: token },
             }),
-            None => Err(Error::new(
-                ErrorKind::Unauthorized,
-                "invalid or revoked API token",
-            )),
+            None => Err(
+                Error::new(ErrorKind::Unauthorized, "invalid or revoked API token")
+                    .with_code("invalid_token"),
+            ),
         }
     }
 

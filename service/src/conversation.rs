@@ -19,7 +19,7 @@ use model::room_policy::ModAction;
 
 impl From<ReactionRuleError> for Error {
     fn from(e: ReactionRuleError) -> Self {
-        Error::bad_input(e.to_string())
+        Error::bad_input(e.to_string()).with_code("bad_reaction")
     }
 }
 
@@ -28,6 +28,7 @@ fn no_such_message(seq: u64) -> Error {
         ErrorKind::NotFound,
         format!("there is no message {seq} in this room"),
     )
+    .with_code("no_such_message")
 }
 
 /// How a moderation entry names who acted.
@@ -62,7 +63,8 @@ impl Chat {
             Some(original) => Ok(original.message.from),
             None => Err(Error::bad_input(format!(
                 "reply_to: there is no message {seq} in this room"
-            ))),
+            ))
+            .with_code("no_such_reply_target")),
         }
     }
 
@@ -108,7 +110,8 @@ impl Chat {
             Err(Error::new(
                 ErrorKind::Forbidden,
                 "you can only change your own messages",
-            ))
+            )
+            .with_code("not_author"))
         }
     }
 
@@ -143,10 +146,11 @@ impl Chat {
             return Err(Error::new(
                 ErrorKind::Conflict,
                 format!(
-                    "the edit window is over: messages can be edited for {} min after sending",
-                    inner.edit_window.as_secs() / 60
+                    "the edit window is over: messages can be edited for {} after sending",
+                    model::room_policy::duration_text(inner.edit_window.as_secs())
                 ),
-            ));
+            )
+            .with_code("edit_window_over"));
         }
         self.spend_send_budget(identity)?;
         let mentions = self.checked_mentions(identity, &body);

@@ -53,21 +53,21 @@ impl Error {
         Self::new(ErrorKind::BadInput, rule.to_string())
     }
 
+    /// A more precise code than the kind's own; it must be listed with
+    /// the kind's status (`model::error::ERROR_CODES`).
     pub fn with_code(mut self, code: &'static str) -> Self {
+        debug_assert!(
+            self.kind.has_code(code),
+            "error code {code} is not listed with {:?}",
+            self.kind
+        );
         self.code = Some(code);
         self
     }
 
-    /// The error's code: the one it was given, else one for its kind.
+    /// The error's code: the one it was given, else its kind's.
     pub fn code(&self) -> &'static str {
-        self.code.unwrap_or(match self.kind {
-            ErrorKind::BadInput => "invalid",
-            ErrorKind::LoginRequired => "login_required",
-            ErrorKind::TooFast { .. } => "too_fast",
-            ErrorKind::Unavailable => "unavailable",
-            ErrorKind::Conflict => "conflict",
-            _ => "error",
-        })
+        self.code.unwrap_or(self.kind.code())
     }
 
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {

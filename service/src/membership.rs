@@ -21,6 +21,7 @@ fn invalid_invite() -> Error {
         ErrorKind::NotFound,
         "this invite link is not valid (it may have expired)",
     )
+    .with_code("invalid_invite")
 }
 
 impl Chat {

@@ -43,7 +43,8 @@ impl Chat {
                     "{} is in charge of #{room} and cannot be sanctioned",
                     target.name
                 ),
-            ));
+            )
+            .with_code("outranked"));
         }
         if target_role >= standing.role {
             return Err(Error::new(
@@ -52,7 +53,8 @@ impl Chat {
                     "{} is a moderator of #{room}; only its owner can do this",
                     target.name
                 ),
-            ));
+            )
+            .with_code("outranked"));
         }
         Ok(target)
     }

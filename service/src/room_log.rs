@@ -291,7 +291,7 @@ impl From<PublishError> for crate::Error {
         match e {
             PublishError::Rejected(rule) => rule.into(),
             PublishError::IdTaken(_) => {
-                crate::Error::new(model::ErrorKind::Conflict, e.to_string())
+                crate::Error::new(model::ErrorKind::Conflict, e.to_string()).with_code("id_taken")
             }
             PublishError::Log(e) => e.into(),
         }

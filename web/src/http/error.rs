@@ -1,5 +1,5 @@
 //! The one place an error becomes an HTTP answer: the status comes from the
-//! error's kind, the body is `{"error": "..."}`, internal causes go to the
+//! error's kind, the body is `{"error": "...", "code": "..."}`, internal causes go to the
 //! log only.
 
 use axum::Json;
@@ -25,6 +25,7 @@ impl IntoResponse for ApiError {
             .expect("every kind has a valid status");
         let body = Json(ErrorBody {
             error: self.0.message().to_owned(),
+            code: self.0.code().to_owned(),
             reason: self.0.sanction_reason().map(str::to_owned),
             until: self.0.sanction_until().map(str::to_owned),
         });

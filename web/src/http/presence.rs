@@ -7,7 +7,7 @@ use super::error::{ApiError, bad_json, bad_path};
 use super::identity::identify;
 use crate::AppState;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use model::presence::{PresenceState, Present, TabSignal, TypingNotice};
@@ -46,17 +46,40 @@ pub async fn typing(
     session: Session,
     headers: HeaderMap,
     room: Result<Path<String>, PathRejection>,
-    body: Result<Json<TypingNotice>, JsonRejection>,
+    body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
     let Path(room) = room.map_err(bad_path)?;
     let room = RoomName::parse(&room)?;
-    let Json(notice) = body.map_err(bad_json)?;
+    let notice = typing_notice(&headers, &body)?;
     let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     state
         .chat
         .typing(&room, &identity, &notice.name, notice.on)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The notice a typing request gives: none at all is the documented
+/// default, `{"on": true}`; anything else must be JSON.
+fn typing_notice(headers: &HeaderMap, body: &[u8]) -> Result<TypingNotice, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(TypingNotice {
+            on: true,
+            ..TypingNotice::default()
+        });
+    }
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return Err(ApiError(service::Error::new(
+            model::ErrorKind::UnsupportedMediaType,
+            "expected a body of type application/json",
+        )));
+    }
+    let Json(notice) = Json::<TypingNotice>::from_bytes(body).map_err(bad_json)?;
+    Ok(notice)
 }
 
 /// An events socket's presence in its room.

@@ -247,9 +247,7 @@ pub async fn settings_form(
     };
     match done {
         Ok(text) => set_flash(&session, &text).await,
-        Err(e)
-            if e.kind() == ErrorKind::NotFound && e.message().starts_with("there is no room") =>
-        {
+        Err(e) if e.code() == "no_such_room" => {
             return refused(&state, &session, &back, e).await;
         }
         Err(e) => set_flash(&session, e.message()).await,

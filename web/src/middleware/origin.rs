@@ -32,10 +32,13 @@ pub async fn refuse_cross_site(
     if safe || same_site(request.headers(), &allowed) {
         return next.run(request).await;
     }
-    ApiError(service::Error::new(
-        model::ErrorKind::Forbidden,
-        "cross-site request refused: it did not come from this site's pages",
-    ))
+    ApiError(
+        service::Error::new(
+            model::ErrorKind::Forbidden,
+            "cross-site request refused: it did not come from this site's pages",
+        )
+        .with_code("cross_site"),
+    )
     .into_response()
 }
 
