@@ -268,6 +268,22 @@ impl Chat {
         &self.inner.accounts
     }
 
+    /// Registers an account; what is posted from now on is unread to it,
+    /// however long it waits before it first asks for its rooms.
+    pub async fn register(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> Result<crate::accounts::Account, crate::accounts::AccountError> {
+        let account = self.inner.accounts.register(name, password).await?;
+        let now = self.inner.rooms.newest_seq();
+        if let Err(e) = self.inner.reads.start(account.id, now).await {
+            // Counted from its first look at the room list instead.
+            tracing::warn!(error = %e, account = account.id, "unread start not recorded");
+        }
+        Ok(account)
+    }
+
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
     }

@@ -2,8 +2,11 @@
 //! `<account id>.<room>`, the sequence of the newest message it has seen.
 //! In NATS, so every instance shares it and it survives restarts. It only
 //! moves forward (two tabs racing cannot move it back), unless the reader
-//! marks a message unread. `<account id>._since` is where an account
-//! started: rooms it never opened are unread only after that.
+//! marks a message unread. `<account id>.=since` is where an account
+//! started: rooms it never opened are unread only after that (`=` is in
+//! no room name, so no room's position can overwrite it; accounts from
+//! before kept it in `<account id>._since`, which a room named `_since`
+//! could overwrite, and it is read from there once).
 //!
 //! A move is told on core NATS, `chat_read.<account id>`, as the events
 //! socket's `read` frame, so the account's tabs on every instance follow.
@@ -20,7 +23,8 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 const READ_BUCKET: &str = "CHAT_READ";
-const SINCE_KEY: &str = "_since";
+const SINCE_KEY: &str = "=since";
+const OLD_SINCE_KEY: &str = "_since";
 const UPDATE_ROUNDS: usize = 16;
 
 /// How often a follow with no tab left notices it (moves come rarely).
@@ -150,18 +154,28 @@ impl ReadPositions {
         }
     }
 
+    /// Records `now` as where a new account starts.
+    pub async fn start(&self, account: i64, now: u64) -> Result<(), RoomLogError> {
+        self.since(account, now).await.map(|_| ())
+    }
+
     /// Where `account` started; set to `now` the first time it is asked.
     async fn since(&self, account: i64, now: u64) -> Result<u64, RoomLogError> {
         let key = format!("{account}.{SINCE_KEY}");
+        if let Some(since) = self.read(&key).await? {
+            return Ok(since);
+        }
+        let started = self.read(&format!("{account}.{OLD_SINCE_KEY}")).await?;
+        self.set(&key, started.unwrap_or(now), false).await
+    }
+
+    async fn read(&self, key: &str) -> Result<Option<u64>, RoomLogError> {
         let entry = self
             .kv
-            .entry(&key)
+            .entry(key)
             .await
             .map_err(unavailable("reading a read position"))?;
-        match entry.and_then(|e| parse(&e.value)) {
-            Some(since) => Ok(since),
-            None => self.set(&key, now, false).await,
-        }
+        Ok(entry.and_then(|e| parse(&e.value)))
     }
 
     /// Moves `account`'s position in `room` to `seq`: forward only, unless

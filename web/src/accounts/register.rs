@@ -40,12 +40,7 @@ pub async fn submit(
     if let Err(retry) = state.chat.limits().registration_attempt(peer.ip()) {
         return too_many_attempts(retry, &form_url("/register", next));
     }
-    match state
-        .chat
-        .accounts()
-        .register(&form.name, &form.password)
-        .await
-    {
+    match state.chat.register(&form.name, &form.password).await {
         Ok(account) => {
             let welcome = format!("Welcome, {}! Your account is ready.", account.name);
             enter(&state, &session, &account, welcome, next, "/login").await
