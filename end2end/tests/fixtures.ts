@@ -22,7 +22,7 @@ function newestServer(): string {
 }
 const siteRoot = process.env.LEPTOS_SITE_ROOT ?? join(root, 'target', 'site');
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const probe = createServer();
     probe.once('error', fail);

@@ -3,29 +3,17 @@
 // reaches the open tab by itself (live reload) and the composer still
 // sends; Ctrl-C leaves no process behind. EDIT_LOOP_EDITS=N times N edits
 // (bench/scripts/edit-loop.sh) from the save until the browser shows them.
-import { test, expect } from '../tests/fixtures';
+import { test, expect, freePort } from '../tests/fixtures';
 import { smoke } from '../tests/smoke';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
 
 const root = resolve(__dirname, '..', '..');
 const page = join(root, 'app', 'src', 'pages', 'room.rs');
 const stylesheet = join(root, 'style', 'main.css');
 const startLine = '"This is the start of the room."';
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const probe = createServer();
-    probe.once('error', fail);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => ok(port));
-    });
-  });
-}
 
 /** Processes whose process group is `group` or whose command line names `text`. */
 function processesOf(group: number, text: string): string[] {
