@@ -147,7 +147,6 @@ async fn unread_and_mention_counts_per_room() {
     let data = tempfile::tempdir().unwrap();
     let server = ChatServer::start(data.path(), &[]).await;
     let (_, ada) = member(&server, "ada").await;
-    let (bo_browser, bo) = member(&server, "bo").await;
     let before = post(
         &server,
         &ada,
@@ -155,7 +154,8 @@ async fn unread_and_mention_counts_per_room() {
         json!({"id": "t0", "body": "before bo came"}),
     )
     .await;
-    // Rooms bo never opened count from bo's first look.
+    let (bo_browser, bo) = member(&server, "bo").await;
+    // Rooms bo never opened count from when bo registered.
     let team = room(&rooms_of(&server, &bo).await, "team").clone();
     assert_eq!(
         (team["unread"].as_u64(), team["read_seq"].as_u64()),
