@@ -6,7 +6,7 @@ use crate::cursor::Cursors;
 use crate::session::Outgoing;
 use crate::settings::ChannelMap;
 use crate::text::to_irc;
-use chat_client::{ApiClient, Connection, Feed, FeedItem};
+use chat_client::{ApiClient, Backoff, Connection, Feed, FeedItem};
 use model::event::RoomEvent;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -62,12 +62,14 @@ impl Outbound {
 
     /// The room's newest sequence, asked until the chat answers.
     async fn newest(&self) -> u64 {
+        // A refusal (no such room yet, no access) may end too: asked again.
+        let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(30));
         loop {
             match self.client.history(&self.map.room, None, 1).await {
                 Ok(page) => return page.messages.last().map_or(0, |m| m.seq),
                 Err(e) => {
                     tracing::warn!("room {}: {e}", self.map.room);
-                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    backoff.wait().await;
                 }
             }
         }

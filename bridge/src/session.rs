@@ -7,6 +7,7 @@ use crate::irc_line::{IrcLine, one_line};
 use crate::pace::Pacer;
 use crate::settings::Settings;
 use crate::transport;
+use chat_client::Backoff;
 use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, WriteHalf};
@@ -56,20 +57,20 @@ impl Session {
     pub async fn run(mut self) {
         let nick = self.settings.nick();
         let mut pacer = Pacer::new(self.settings.rate);
-        let mut pause = Duration::from_secs(1);
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
         loop {
             let mut registered = false;
             let why = self.serve(&nick, &mut pacer, &mut registered).await;
             if registered {
-                pause = Duration::from_secs(1);
+                backoff.reset();
             }
+            let pause = backoff.next_pause();
             tracing::warn!(
-                "IRC {}: {why}; reconnecting in {} s",
+                "IRC {}: {why}; reconnecting in {:.1} s",
                 self.settings.irc_server,
-                pause.as_secs()
+                pause.as_secs_f64()
             );
             tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_secs(60));
         }
     }
 

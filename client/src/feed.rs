@@ -3,6 +3,7 @@
 //! on, so the reader sees every retained event once, in order.
 
 use crate::api::{ApiClient, Credentials};
+use crate::backoff::Backoff;
 use futures::StreamExt;
 use model::event::RoomEvent;
 use model::frame::Frame;
@@ -63,7 +64,7 @@ async fn follow(
     mut after: Option<u64>,
     tx: mpsc::Sender<FeedItem>,
 ) {
-    let mut pause = Duration::from_millis(250);
+    let mut backoff = Backoff::for_chat();
     loop {
         if tx
             .send(FeedItem::Connection(Connection::Connecting))
@@ -72,10 +73,11 @@ async fn follow(
         {
             return;
         }
-        let reason = match read(&client, &room, &mut after, &tx, &mut pause).await {
+        let reason = match read(&client, &room, &mut after, &tx, &mut backoff).await {
             Ok(reason) => reason,
             Err(Stop) => return,
         };
+        let pause = backoff.next_pause();
         let lost = Connection::Lost {
             reason,
             retry_in: pause,
@@ -84,7 +86,6 @@ async fn follow(
             return;
         }
         tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_secs(5));
     }
 }
 
@@ -97,7 +98,7 @@ async fn read(
     room: &str,
     after: &mut Option<u64>,
     tx: &mpsc::Sender<FeedItem>,
-    pause: &mut Duration,
+    backoff: &mut Backoff,
 ) -> Result<String, Stop> {
     let mut path = format!("/api/rooms/{room}/events");
     if let Some(after) = after {
@@ -125,7 +126,7 @@ async fn read(
     tx.send(FeedItem::Connection(Connection::Live))
         .await
         .map_err(|_| Stop)?;
-    *pause = Duration::from_millis(250);
+    backoff.reset();
     let (_, mut frames) = socket.split();
     // The server pings every 25 s: silence for much longer is a dead link.
     while let Ok(frame) = tokio::time::timeout(Duration::from_secs(60), frames.next()).await {

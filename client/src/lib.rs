@@ -4,10 +4,12 @@
 //! token.
 
 mod api;
+mod backoff;
 mod feed;
 mod send;
 
 pub use api::{ApiClient, Credentials, RequestError, RequestErrorKind};
+pub use backoff::{Backoff, retry_transient};
 pub use feed::{Connection, Feed, FeedItem};
 pub use reqwest::StatusCode;
 pub use send::new_message_id;

@@ -3,6 +3,7 @@
 //! an id once per room).
 
 use crate::api::{ApiClient, RequestError, RequestErrorKind, stored};
+use crate::backoff::Backoff;
 use model::api::NewMessage;
 use model::message::ChatMessage;
 use reqwest::Method;
@@ -24,7 +25,7 @@ impl ApiClient {
         give_up_after: Duration,
     ) -> Result<ChatMessage, RequestError> {
         let deadline = Instant::now() + give_up_after;
-        let mut pause = Duration::from_millis(200);
+        let mut backoff = Backoff::for_chat();
         let path = format!("/api/rooms/{room}/messages");
         loop {
             let request = self.request(Method::POST, &path).json(message);
@@ -38,10 +39,7 @@ impl ApiClient {
             let wait = match error.kind() {
                 RequestErrorKind::Refused(_) => return Err(error),
                 RequestErrorKind::TooFast(wait) => wait,
-                RequestErrorKind::Unreachable => {
-                    pause = (pause * 2).min(Duration::from_secs(5));
-                    pause
-                }
+                RequestErrorKind::Unreachable => backoff.next_pause(),
             };
             if Instant::now() + wait > deadline {
                 return Err(error);

@@ -9,6 +9,60 @@ use crate::presence::AwarenessFrame;
 use crate::room_policy::StandingFrame;
 use serde::Deserialize;
 
+/// What a frame is, read from its `"type"` alone: lets a reader decode
+/// only the frames it acts on (the browser keeps the decoders of the rare
+/// ones out of its first load).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FrameKind {
+    Message,
+    Edit,
+    Delete,
+    Reaction,
+    Presence,
+    Typing,
+    Read,
+    Standing,
+    /// A type this build does not know: passed over.
+    #[serde(other)]
+    Unknown,
+}
+
+impl FrameKind {
+    /// The kind of the frame `text`: [`FrameKind::Unknown`] for anything
+    /// that is not an object with a known `"type"`.
+    pub fn of(text: &str) -> Self {
+        #[derive(Deserialize)]
+        struct Typed {
+            #[serde(rename = "type")]
+            kind: FrameKind,
+        }
+        serde_json::from_str::<Typed>(text).map_or(FrameKind::Unknown, |typed| typed.kind)
+    }
+
+    /// Whether frames of this kind stand at a place in the room's log
+    /// (see [`Frame::resume_seq`]).
+    pub fn is_room_event(self) -> bool {
+        matches!(
+            self,
+            FrameKind::Message | FrameKind::Edit | FrameKind::Delete | FrameKind::Reaction
+        )
+    }
+}
+
+/// The `message` frame of a message object already encoded as JSON: the
+/// object with its type in front, so a message encoded once for the
+/// `/live` socket is not encoded again for the events socket.
+pub fn message_frame(message_json: &[u8]) -> Vec<u8> {
+    let mut json = Vec::with_capacity(message_json.len() + 18);
+    json.extend_from_slice(br#"{"type":"message""#);
+    if message_json.len() > 2 {
+        json.push(b',');
+    }
+    json.extend_from_slice(message_json.get(1..).unwrap_or(b"}"));
+    json
+}
+
 /// One events-socket frame, told apart by its `"type"`.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -92,6 +146,32 @@ mod tests {
         assert_eq!(standing.resume_seq(), None);
         let typing = read(r#"{"type":"typing","from":"ada","on":true}"#);
         assert_eq!(typing.resume_seq(), None);
+    }
+
+    #[test]
+    fn a_spliced_message_frame_is_the_serialised_event() {
+        let message: crate::message::ChatMessage = serde_json::from_str(
+            r#"{"seq":7,"id":"a","room":"hall","from":"ada","body":"hi","ts":"2026-12-05T10:00:00.000Z"}"#,
+        )
+        .unwrap();
+        let spliced = message_frame(serde_json::to_string(&message).unwrap().as_bytes());
+        let event = serde_json::to_string(&RoomEvent::Message(message)).unwrap();
+        assert_eq!(String::from_utf8(spliced).unwrap(), event);
+        assert_eq!(read(&event).resume_seq(), Some(7));
+    }
+
+    #[test]
+    fn kinds_are_read_from_the_type_wherever_it_stands() {
+        assert_eq!(
+            FrameKind::of(r#"{"seq":1,"type":"edit","target":1}"#),
+            FrameKind::Edit
+        );
+        assert_eq!(FrameKind::of(r#"{"type":"read","seq":9}"#), FrameKind::Read);
+        assert!(!FrameKind::Read.is_room_event());
+        assert!(FrameKind::Reaction.is_room_event());
+        for text in [r#"{"type":"preview"}"#, r#"{"seq":1}"#, "[]", "not json"] {
+            assert_eq!(FrameKind::of(text), FrameKind::Unknown, "{text}");
+        }
     }
 
     #[test]

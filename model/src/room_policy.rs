@@ -176,6 +176,87 @@ pub struct Sanction {
     pub purged: Option<u64>,
 }
 
+/// What a moderation-log entry records; its JSON is the snake_case name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModActionKind {
+    #[default]
+    Create,
+    Settings,
+    AddMember,
+    RemoveMember,
+    Join,
+    AddModerator,
+    RemoveModerator,
+    Claim,
+    Timeout,
+    EndTimeout,
+    Ban,
+    Unban,
+    RemoveMessage,
+    /// An entry written by a newer server: shown, never refused.
+    #[serde(other)]
+    Other,
+}
+
+impl ModActionKind {
+    /// The words the moderation-log page shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            ModActionKind::Create => "create",
+            ModActionKind::Settings => "settings",
+            ModActionKind::AddMember => "add member",
+            ModActionKind::RemoveMember => "remove member",
+            ModActionKind::Join => "join",
+            ModActionKind::AddModerator => "add moderator",
+            ModActionKind::RemoveModerator => "remove moderator",
+            ModActionKind::Claim => "claim",
+            ModActionKind::Timeout => "timeout",
+            ModActionKind::EndTimeout => "end timeout",
+            ModActionKind::Ban => "ban",
+            ModActionKind::Unban => "unban",
+            ModActionKind::RemoveMessage => "remove message",
+            ModActionKind::Other => "other",
+        }
+    }
+}
+
+/// What one post of the room-settings page does: its form field `do`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SettingsAction {
+    Settings,
+    AddMember,
+    RemoveMember,
+    AddModerator,
+    RemoveModerator,
+    Claim,
+    Invite,
+    Timeout,
+    EndTimeout,
+    Ban,
+    Unban,
+}
+
+impl SettingsAction {
+    /// The value of the form's `do` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SettingsAction::Settings => "settings",
+            SettingsAction::AddMember => "add_member",
+            SettingsAction::RemoveMember => "remove_member",
+            SettingsAction::AddModerator => "add_moderator",
+            SettingsAction::RemoveModerator => "remove_moderator",
+            SettingsAction::Claim => "claim",
+            SettingsAction::Invite => "invite",
+            SettingsAction::Timeout => "timeout",
+            SettingsAction::EndTimeout => "end_timeout",
+            SettingsAction::Ban => "ban",
+            SettingsAction::Unban => "unban",
+        }
+    }
+}
+
 /// One entry of the moderation log, `GET /api/rooms/{room}/modlog`
 /// (newest first).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,10 +264,7 @@ pub struct ModAction {
     /// The entry's sequence in the room's log.
     pub seq: u64,
     pub ts: String,
-    /// `create`, `settings`, `add_member`, `remove_member`, `join`,
-    /// `add_moderator`, `remove_moderator`, `claim`, `timeout`, `ban`,
-    /// `unban`, `remove_message`.
-    pub action: String,
+    pub action: ModActionKind,
     /// Who did it.
     pub by: String,
     /// Whom it concerns.
@@ -275,5 +353,46 @@ mod tests {
         assert_eq!(duration_text(600), "10 min");
         assert_eq!(duration_text(3 * 3600), "3 h");
         assert_eq!(duration_text(28 * 86400), "28 d");
+    }
+}
+
+#[cfg(test)]
+mod action_names {
+    use super::*;
+
+    #[test]
+    fn modlog_actions_keep_their_json_names() {
+        for (kind, name) in [
+            (ModActionKind::Create, "create"),
+            (ModActionKind::AddMember, "add_member"),
+            (ModActionKind::EndTimeout, "end_timeout"),
+            (ModActionKind::RemoveMessage, "remove_message"),
+        ] {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{name}\""));
+            assert_eq!(kind.label(), name.replace('_', " "));
+        }
+        let newer: ModActionKind = serde_json::from_str("\"pin_message\"").unwrap();
+        assert_eq!(newer, ModActionKind::Other);
+    }
+
+    #[test]
+    fn settings_actions_are_read_from_their_form_names() {
+        for action in [
+            SettingsAction::Settings,
+            SettingsAction::AddMember,
+            SettingsAction::RemoveMember,
+            SettingsAction::AddModerator,
+            SettingsAction::RemoveModerator,
+            SettingsAction::Claim,
+            SettingsAction::Invite,
+            SettingsAction::Timeout,
+            SettingsAction::EndTimeout,
+            SettingsAction::Ban,
+            SettingsAction::Unban,
+        ] {
+            let read: SettingsAction =
+                serde_json::from_str(&format!("\"{}\"", action.as_str())).unwrap();
+            assert_eq!(read, action);
+        }
     }
 }

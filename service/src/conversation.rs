@@ -15,7 +15,7 @@ use model::api::{EditHistory, MessageVersion, ReactionList, ReactionUsers};
 use model::message::{ChatMessage, checked_body, mentioned_names};
 use model::reaction::{MAX_EMOJI_PER_MESSAGE, ReactionRuleError, checked_reaction};
 use model::room::RoomName;
-use model::room_policy::ModAction;
+use model::room_policy::{ModAction, ModActionKind};
 
 impl From<ReactionRuleError> for Error {
     fn from(e: ReactionRuleError) -> Self {
@@ -219,7 +219,7 @@ impl Chat {
                 drop(not_yours);
                 self.erase_message(room, seq, true).await?;
                 let action = ModAction {
-                    action: "remove_message".into(),
+                    action: ModActionKind::RemoveMessage,
                     by: actor_name(identity),
                     target: Some(stand_in.from),
                     message: Some(seq),

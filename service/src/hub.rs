@@ -217,15 +217,8 @@ impl LiveFrame {
     /// The typed event frame (`{"type": …, "seq": …, …}`), UTF-8 JSON.
     pub fn event_json(&self) -> &Bytes {
         self.event_json.get_or_init(|| {
-            // A message's event frame is its object with the type in front.
             let object = self.message_json.as_deref().unwrap_or(b"{}");
-            let mut json = Vec::with_capacity(object.len() + 18);
-            json.extend_from_slice(br#"{"type":"message""#);
-            if object.len() > 2 {
-                json.push(b',');
-            }
-            json.extend_from_slice(&object[1..]);
-            Bytes::from(json)
+            Bytes::from(model::frame::message_frame(object))
         })
     }
 }

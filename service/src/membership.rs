@@ -9,7 +9,7 @@ use crate::room_policy::{StoredInvite, rfc3339};
 use model::ErrorKind;
 use model::room::RoomName;
 use model::room_policy::{
-    INVITE_DEFAULT_S, Invite, MAX_INVITE_S, Member, NewInvite, RoomInfo, Visibility,
+    INVITE_DEFAULT_S, Invite, MAX_INVITE_S, Member, ModActionKind, NewInvite, RoomInfo, Visibility,
 };
 
 fn token_digest(token: &str) -> String {
@@ -104,7 +104,11 @@ impl Chat {
                 Ok(())
             })
             .await?;
-        let what = if on { "add_member" } else { "remove_member" };
+        let what = if on {
+            ModActionKind::AddMember
+        } else {
+            ModActionKind::RemoveMember
+        };
         self.log_action(room, identity, what, Some(account.name), |_| {})
             .await;
         Ok(())
@@ -134,9 +138,9 @@ impl Chat {
             })
             .await?;
         let what = if on {
-            "add_moderator"
+            ModActionKind::AddModerator
         } else {
-            "remove_moderator"
+            ModActionKind::RemoveModerator
         };
         self.log_action(room, identity, what, Some(account.name), |_| {})
             .await;
@@ -219,8 +223,14 @@ impl Chat {
                 Ok(())
             })
             .await?;
-        self.log_action(&room, identity, "join", Some(account.name.clone()), |_| {})
-            .await;
+        self.log_action(
+            &room,
+            identity,
+            ModActionKind::Join,
+            Some(account.name.clone()),
+            |_| {},
+        )
+        .await;
         self.room_info(identity, &room)
     }
 }

@@ -12,8 +12,8 @@ use model::ErrorKind;
 use model::event::RoomEvent;
 use model::room::RoomName;
 use model::room_policy::{
-    MAX_PURGE_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S, ModAction, ModLog, NewBan, NewTimeout, RoomAdmin,
-    Sanction,
+    MAX_PURGE_S, MAX_TIMEOUT_S, MIN_TIMEOUT_S, ModAction, ModActionKind, ModLog, NewBan,
+    NewTimeout, RoomAdmin, Sanction,
 };
 
 impl Chat {
@@ -90,10 +90,16 @@ impl Chat {
                 Ok(())
             })
             .await?;
-        self.log_action(room, identity, "timeout", Some(target.name.clone()), |a| {
-            a.reason = reason.clone();
-            a.until = Some(rfc3339(until));
-        })
+        self.log_action(
+            room,
+            identity,
+            ModActionKind::Timeout,
+            Some(target.name.clone()),
+            |a| {
+                a.reason = reason.clone();
+                a.until = Some(rfc3339(until));
+            },
+        )
         .await;
         Ok(Sanction {
             name: target.name,
@@ -120,8 +126,14 @@ impl Chat {
                 Ok(())
             })
             .await?;
-        self.log_action(room, identity, "end_timeout", Some(target.name), |_| {})
-            .await;
+        self.log_action(
+            room,
+            identity,
+            ModActionKind::EndTimeout,
+            Some(target.name),
+            |_| {},
+        )
+        .await;
         Ok(())
     }
 
@@ -169,10 +181,16 @@ impl Chat {
         } else {
             None
         };
-        self.log_action(room, identity, "ban", Some(target.name.clone()), |a| {
-            a.reason = reason.clone();
-            a.purged = purged;
-        })
+        self.log_action(
+            room,
+            identity,
+            ModActionKind::Ban,
+            Some(target.name.clone()),
+            |a| {
+                a.reason = reason.clone();
+                a.purged = purged;
+            },
+        )
         .await;
         Ok(Sanction {
             name: target.name,
@@ -233,8 +251,14 @@ impl Chat {
                 )),
             })
             .await?;
-        self.log_action(room, identity, "unban", Some(target.name), |_| {})
-            .await;
+        self.log_action(
+            room,
+            identity,
+            ModActionKind::Unban,
+            Some(target.name),
+            |_| {},
+        )
+        .await;
         Ok(())
     }
 
@@ -289,12 +313,12 @@ impl Chat {
         &self,
         room: &RoomName,
         identity: &Identity,
-        what: &str,
+        what: ModActionKind,
         target: Option<String>,
         fill: impl FnOnce(&mut ModAction),
     ) {
         let mut action = ModAction {
-            action: what.into(),
+            action: what,
             by: actor_name(identity),
             target,
             ts: now(),

@@ -9,8 +9,8 @@ use crate::room_policy::{Person, RoomPolicy};
 use model::ErrorKind;
 use model::room::RoomName;
 use model::room_policy::{
-    DM_PREFIX, MAX_REASON_CHARS, MAX_SLOW_MODE_S, MAX_TOPIC_CHARS, NewRoom, RoomChanges, RoomInfo,
-    Visibility, YourStanding,
+    DM_PREFIX, MAX_REASON_CHARS, MAX_SLOW_MODE_S, MAX_TOPIC_CHARS, ModActionKind, NewRoom,
+    RoomChanges, RoomInfo, Visibility, YourStanding,
 };
 
 fn login_needed(what: &str) -> Error {
@@ -156,7 +156,7 @@ impl Chat {
         if !self.inner.policies.create(&room, policy).await? {
             return Err(taken());
         }
-        self.log_action(&room, identity, "create", None, |_| {})
+        self.log_action(&room, identity, ModActionKind::Create, None, |_| {})
             .await;
         self.room_info(identity, &room)
     }
@@ -206,7 +206,7 @@ impl Chat {
                 Ok(())
             })
             .await?;
-        self.log_action(room, identity, "settings", None, |action| {
+        self.log_action(room, identity, ModActionKind::Settings, None, |action| {
             action.changes = Some(changes.clone());
         })
         .await;
@@ -240,8 +240,14 @@ impl Chat {
                 Ok(())
             })
             .await?;
-        self.log_action(room, identity, "claim", Some(account.name), |_| {})
-            .await;
+        self.log_action(
+            room,
+            identity,
+            ModActionKind::Claim,
+            Some(account.name),
+            |_| {},
+        )
+        .await;
         self.room_info(identity, room)
     }
 }

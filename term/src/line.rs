@@ -78,18 +78,13 @@ pub async fn lines(client: &ApiClient, room: &str) -> Result<(), String> {
 /// The room's newest sequence (0 when empty), waiting for a server that
 /// is not up yet.
 async fn newest_seq(client: &ApiClient, room: &str) -> Result<u64, String> {
-    let mut pause = Duration::from_millis(250);
-    loop {
-        match client.history(room, None, 1).await {
-            Ok(page) => return Ok(page.messages.last().map_or(0, |m| m.seq)),
-            Err(e) if e.is_transient() => {
-                eprintln!("chat: {e}; retrying");
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(Duration::from_secs(5));
-            }
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+    chat_client::retry_transient(
+        || client.history(room, None, 1),
+        |e| eprintln!("chat: {e}; retrying"),
+    )
+    .await
+    .map(|page| page.messages.last().map_or(0, |m| m.seq))
+    .map_err(|e| e.to_string())
 }
 
 fn outgoing(client: &ApiClient, text: &str) -> NewMessage {

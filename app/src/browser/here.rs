@@ -8,8 +8,9 @@
 use crate::browser::live_feed::LiveFeed;
 use crate::browser::{storage_get, storage_set};
 use crate::components::here::Here;
-use crate::pages::room::LiveState;
+use crate::components::live_state::LiveState;
 use leptos::prelude::*;
+use model::frame::FrameKind;
 use model::message::ChatMessage;
 use model::presence::{AwarenessFrame, IDLE_AFTER_S, TYPING_EVERY_S, TYPING_EXPIRES_S};
 use std::cell::Cell;
@@ -63,7 +64,7 @@ pub async fn follow(view: RoomView) {
     } = view;
     let check_divider = move || {
         if let Some(el) = scroller.get_untracked() {
-            divider_above.set(is_above(&el, crate::pages::room::FIRST_UNREAD));
+            divider_above.set(is_above(&el, crate::components::message_list::FIRST_UNREAD));
         }
     };
     Effect::new(move |_| {
@@ -98,20 +99,22 @@ pub async fn follow(view: RoomView) {
         },
         move |frame: String| {
             let (cursor, me) = (changed_seq.clone(), frame_me.clone());
-            if frame.starts_with(r#"{"type":"presence""#)
-                || frame.starts_with(r#"{"type":"typing""#)
-                || frame.starts_with(r#"{"type":"read""#)
-            {
-                apply_awareness(here, me, frame);
-                return;
-            }
-            if frame.starts_with(r#"{"type":"standing""#) {
-                if let Ok(standing) =
-                    serde_json::from_str::<model::room_policy::StandingFrame>(&frame)
-                {
-                    post_error.set(standing.cannot_post);
+            let kind = FrameKind::of(&frame);
+            match kind {
+                FrameKind::Presence | FrameKind::Typing | FrameKind::Read => {
+                    apply_awareness(here, me, frame);
+                    return;
                 }
-                return;
+                FrameKind::Standing => {
+                    if let Ok(standing) =
+                        serde_json::from_str::<model::room_policy::StandingFrame>(&frame)
+                    {
+                        post_error.set(standing.cannot_post);
+                    }
+                    return;
+                }
+                _ if !kind.is_room_event() => return,
+                _ => {}
             }
             leptos::task::spawn_local(async move {
                 let applied = crate::browser::live_changes::apply_change(messages, me, frame).await;

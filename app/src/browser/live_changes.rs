@@ -13,15 +13,10 @@ pub async fn apply_change(
     me: Option<String>,
     frame: String,
 ) -> Option<u64> {
-    let kind = frame
-        .strip_prefix(r#"{"type":""#)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default();
-    let change = match kind {
-        "edit" => serde_json::from_str(&frame).map(RoomEvent::Edit),
-        "delete" => serde_json::from_str(&frame).map(RoomEvent::Delete),
-        "reaction" => serde_json::from_str(&frame).map(RoomEvent::Reaction),
-        _ => return None,
+    let change = match serde_json::from_str::<RoomEvent>(&frame) {
+        // New messages are taken by the feed itself.
+        Ok(RoomEvent::Message(_)) => return None,
+        change => change,
     };
     match change {
         Ok(change) => {

@@ -2,8 +2,9 @@
 //! sequence the tab has, hands on new messages and (as frames) the edits,
 //! deletes and reactions, reconnects with backoff, reports its state.
 
-use crate::pages::room::LiveState;
+use crate::components::live_state::LiveState;
 use leptos::prelude::set_timeout;
+use model::frame::FrameKind;
 use model::message::ChatMessage;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -121,10 +122,10 @@ fn connect(feed: &Rc<Feed>) {
         Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let Some(feed) = feed.upgrade() else { return };
             if let Some(text) = ev.data().as_string() {
-                // The server writes `"type"` first. New messages are read
-                // here; the rarer edits, deletes and reactions by code
-                // loaded on first use.
-                if text.starts_with(r#"{"type":"message""#) {
+                // New messages are read here; every other frame is handed
+                // on whole (the rarer edits, deletes and reactions are
+                // decoded by code loaded on first use).
+                if FrameKind::of(&text) == FrameKind::Message {
                     match serde_json::from_str::<ChatMessage>(&text) {
                         Ok(message) => (feed.on_message)(message),
                         Err(e) => leptos::logging::warn!("unreadable live frame: {e}"),

@@ -188,3 +188,6 @@ fn EmojiPicker(actions: RoomActions, seq: u64) -> impl IntoView {
         </div>
     }
 }
+
+/// The message the "new messages" divider is drawn above.
+pub const FIRST_UNREAD: &str = ".message.first-unread";

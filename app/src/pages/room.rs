@@ -4,6 +4,7 @@
 use crate::browser::list_events;
 use crate::components::account_bar::{AccountControl, FlashNotice, use_viewer};
 use crate::components::composer::Composer;
+use crate::components::live_state::LiveState;
 use crate::components::message_list::MessageItem;
 use crate::components::room_actions::RoomActions;
 use model::look::starts_group;
@@ -24,32 +25,6 @@ use model::account::Viewer;
 use model::history::merge;
 use model::message::ChatMessage;
 use model::room::RoomName;
-
-/// What the tab's live connection is doing, shown in the header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub enum LiveState {
-    Connecting,
-    Live,
-    Reconnecting,
-}
-
-impl LiveState {
-    fn label(self) -> &'static str {
-        match self {
-            LiveState::Connecting => "connecting…",
-            LiveState::Live => "live",
-            LiveState::Reconnecting => "reconnecting…",
-        }
-    }
-    fn key(self) -> &'static str {
-        match self {
-            LiveState::Connecting => "connecting",
-            LiveState::Live => "live",
-            LiveState::Reconnecting => "reconnecting",
-        }
-    }
-}
 
 #[component]
 pub fn RoomPage() -> impl IntoView {
@@ -377,7 +352,7 @@ fn Conversation(
                     // Floats at the top of the room.
                     <button class="jump-unread" type="button" hidden=move || !divider_above.get()
                         on:click=move |_| {
-                            if let Ok(Some(divider)) = document().query_selector(FIRST_UNREAD) {
+                            if let Ok(Some(divider)) = document().query_selector(crate::components::message_list::FIRST_UNREAD) {
                                 divider.scroll_into_view();
                             }
                         }>"↑ Jump to first unread"</button>
@@ -392,6 +367,3 @@ fn Conversation(
             </div>
         }
 }
-
-/// The message the "new messages" divider is drawn above.
-pub const FIRST_UNREAD: &str = ".message.first-unread";

@@ -7,7 +7,9 @@
 use super::account::document;
 use leptos::prelude::*;
 use model::account::Viewer;
-use model::room_policy::{ModLog, PostPolicy, RoomAdmin, Visibility, duration_text};
+use model::room_policy::{
+    ModLog, PostPolicy, RoomAdmin, SettingsAction, Visibility, duration_text,
+};
 
 /// Slow mode choices, in seconds (0: off).
 const SLOW_MODES: [u64; 8] = [0, 10, 30, 60, 300, 900, 3600, 21600];
@@ -47,13 +49,13 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
                 Some(owner) => view! { <p>"Owner: "<b>{owner}</b></p> }.into_any(),
                 // Only server admins reach this page for a room without one.
                 None => view! {
-                    <NameForm action=action.clone() what="claim" id="owner-name"
+                    <NameForm action=action.clone() what=SettingsAction::Claim id="owner-name"
                         label="This room has no owner. Give it to" submit="Make owner" />
                 }.into_any(),
             }}
             <h2>"Settings"</h2>
             <form class="room-settings" method="post" action=action.clone()>
-                <input type="hidden" name="do" value="settings" />
+                <input type="hidden" name="do" value=SettingsAction::Settings.as_str() />
                 <label for="topic">"Topic"</label>
                 <input id="topic" name="topic" maxlength="250" value=info.topic.clone() />
                 <label for="post">"Who may post"</label>
@@ -89,21 +91,21 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
                         <li>
                             <span class="name">{m.name.clone()}</span>" "
                             <span class="muted role">{m.role.clone()}</span>
-                            {can_mod.then(|| view! { <ActionButton room=room.clone() what="add_moderator" name=m.name.clone() label="Make moderator" /> })}
-                            {can_unmod.then(|| view! { <ActionButton room=room.clone() what="remove_moderator" name=m.name.clone() label="Remove as moderator" /> })}
-                            {removable.then(|| view! { <ActionButton room=room.clone() what="remove_member" name=m.name.clone() label="Remove" /> })}
+                            {can_mod.then(|| view! { <ActionButton room=room.clone() what=SettingsAction::AddModerator name=m.name.clone() label="Make moderator" /> })}
+                            {can_unmod.then(|| view! { <ActionButton room=room.clone() what=SettingsAction::RemoveModerator name=m.name.clone() label="Remove as moderator" /> })}
+                            {removable.then(|| view! { <ActionButton room=room.clone() what=SettingsAction::RemoveMember name=m.name.clone() label="Remove" /> })}
                         </li>
                     }
                 }).collect_view()}
             </ul>
-            <NameForm action=action.clone() what="add_member" id="member-name"
+            <NameForm action=action.clone() what=SettingsAction::AddMember id="member-name"
                 label="Add a member" submit="Add" />
             {owner.then(|| view! {
-                <NameForm action=action.clone() what="add_moderator" id="moderator-name"
+                <NameForm action=action.clone() what=SettingsAction::AddModerator id="moderator-name"
                     label="Name a moderator" submit="Make moderator" />
             })}
             <form class="inline-form" method="post" action=action.clone()>
-                <input type="hidden" name="do" value="invite" />
+                <input type="hidden" name="do" value=SettingsAction::Invite.as_str() />
                 <label for="invite-lasts">"Invite link"</label>
                 <select id="invite-lasts" name="expires_s">
                     {INVITE_LASTS.into_iter().map(|s| view! {
@@ -115,7 +117,7 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
 
             <h2>"Timeouts and bans"</h2>
             <form class="sanction-form" method="post" action=action.clone()>
-                <input type="hidden" name="do" value="timeout" />
+                <input type="hidden" name="do" value=SettingsAction::Timeout.as_str() />
                 <label for="timeout-name">"Time out"</label>
                 <input id="timeout-name" name="name" required maxlength="32" placeholder="account name" />
                 <select name="seconds" aria-label="For how long">
@@ -125,7 +127,7 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
                 <button type="submit">"Time out"</button>
             </form>
             <form class="sanction-form" method="post" action=action.clone()>
-                <input type="hidden" name="do" value="ban" />
+                <input type="hidden" name="do" value=SettingsAction::Ban.as_str() />
                 <label for="ban-name">"Ban"</label>
                 <input id="ban-name" name="name" required maxlength="32" placeholder="account name" />
                 <select name="purge_s" aria-label="Their messages">
@@ -136,7 +138,7 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
             </form>
             <ul class="sanction-list">
                 {sanctions.into_iter().map(|s| {
-                    let (what, label) = if s.kind == "ban" { ("unban", "Unban") } else { ("end_timeout", "End timeout") };
+                    let (what, label) = if s.kind == "ban" { (SettingsAction::Unban, "Unban") } else { (SettingsAction::EndTimeout, "End timeout") };
                     let until = s.until.as_deref().map(|u| format!(" until {} UTC", u.get(..16).unwrap_or(u).replace('T', " "))).unwrap_or_default();
                     let reason = s.reason.clone().map(|r| format!(": {r}")).unwrap_or_default();
                     view! {
@@ -156,14 +158,14 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
 #[component]
 fn NameForm(
     action: String,
-    what: &'static str,
+    what: SettingsAction,
     id: &'static str,
     label: &'static str,
     submit: &'static str,
 ) -> impl IntoView {
     view! {
         <form class="inline-form" method="post" action=action>
-            <input type="hidden" name="do" value=what />
+            <input type="hidden" name="do" value=what.as_str() />
             <label for=id>{label}</label>
             <input id=id name="name" required maxlength="32" placeholder="account name" />
             <button type="submit">{submit}</button>
@@ -175,13 +177,13 @@ fn NameForm(
 #[component]
 fn ActionButton(
     room: String,
-    what: &'static str,
+    what: SettingsAction,
     name: String,
     label: &'static str,
 ) -> impl IntoView {
     view! {
         <form class="inline" method="post" action=format!("/r/{room}/settings")>
-            <input type="hidden" name="do" value=what />
+            <input type="hidden" name="do" value=what.as_str() />
             <input type="hidden" name="name" value=name.clone() />
             <button type="submit" aria-label=format!("{label} {name}")>{label}</button>
         </form>
@@ -210,7 +212,7 @@ pub fn modlog_page(viewer: Viewer, log: ModLog) -> String {
                             <tr>
                                 <td><time datetime=a.ts.clone()>{a.ts.get(..19).unwrap_or_default().replace('T', " ")}</time></td>
                                 <td>{a.by}</td>
-                                <td>{a.action.replace('_', " ")}</td>
+                                <td>{a.action.label()}</td>
                                 <td>{a.target.unwrap_or_default()}</td>
                                 <td>{details.join("; ")}</td>
                             </tr>

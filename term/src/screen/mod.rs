@@ -105,22 +105,19 @@ impl Screen {
         self.connection = Connection::Connecting;
         let (client, room, updates) = (self.client.clone(), room.to_owned(), self.updates.clone());
         tokio::spawn(async move {
-            let mut pause = Duration::from_millis(250);
-            loop {
-                match client.history(&room, None, PAGE).await {
-                    Ok(page) => {
-                        let _ = updates.send(Update::Opened(room, page));
-                        return;
-                    }
-                    Err(e) if e.is_transient() => {
-                        let _ = updates.send(Update::Notice(e.to_string()));
-                        tokio::time::sleep(pause).await;
-                        pause = (pause * 2).min(Duration::from_secs(5));
-                    }
-                    Err(e) => {
-                        let _ = updates.send(Update::Notice(e.to_string()));
-                        return;
-                    }
+            let page = chat_client::retry_transient(
+                || client.history(&room, None, PAGE),
+                |e| {
+                    let _ = updates.send(Update::Notice(e.to_string()));
+                },
+            )
+            .await;
+            match page {
+                Ok(page) => {
+                    let _ = updates.send(Update::Opened(room, page));
+                }
+                Err(e) => {
+                    let _ = updates.send(Update::Notice(e.to_string()));
                 }
             }
         });

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use model::ErrorKind;
 use model::room::RoomName;
 use model::room_policy::{
-    NewBan, NewInvite, NewRoom, NewTimeout, PostPolicy, RoomChanges, Visibility,
+    NewBan, NewInvite, NewRoom, NewTimeout, PostPolicy, RoomChanges, SettingsAction, Visibility,
 };
 use model::url::percent_encode;
 use service::access::Action;
@@ -113,11 +113,20 @@ pub async fn modlog(
     }
 }
 
+/// The settings form's `do`: an unknown one is answered on the page, not
+/// with the form extractor's plain-text rejection.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum FormAction {
+    Known(SettingsAction),
+    Unknown(String),
+}
+
 /// The settings page's forms: one field `do` says which.
 #[derive(serde::Deserialize)]
 pub struct SettingsForm {
     #[serde(rename = "do")]
-    what: String,
+    what: FormAction,
     #[serde(default)]
     name: String,
     topic: Option<String>,
@@ -147,8 +156,15 @@ pub async fn settings_form(
     let chat = &state.chat;
     let name = form.name.trim().to_owned();
     let reason = form.reason.filter(|r| !r.trim().is_empty());
-    let done: Result<String, service::Error> = match form.what.as_str() {
-        "settings" => {
+    let what = match form.what {
+        FormAction::Known(what) => what,
+        FormAction::Unknown(other) => {
+            set_flash(&session, &format!("unknown action \"{other}\"")).await;
+            return see_other(&back);
+        }
+    };
+    let done: Result<String, service::Error> = match what {
+        SettingsAction::Settings => {
             let changes = RoomChanges {
                 topic: form.topic,
                 post: form.post,
@@ -160,27 +176,27 @@ pub async fn settings_form(
                 .await
                 .map(|_| "Settings saved".into())
         }
-        "add_member" => chat
+        SettingsAction::AddMember => chat
             .set_member(&identity, &room, &name, true)
             .await
             .map(|()| format!("{name} is a member now")),
-        "remove_member" => chat
+        SettingsAction::RemoveMember => chat
             .set_member(&identity, &room, &name, false)
             .await
             .map(|()| format!("{name} was removed")),
-        "add_moderator" => chat
+        SettingsAction::AddModerator => chat
             .set_moderator(&identity, &room, &name, true)
             .await
             .map(|()| format!("{name} is a moderator now")),
-        "remove_moderator" => chat
+        SettingsAction::RemoveModerator => chat
             .set_moderator(&identity, &room, &name, false)
             .await
             .map(|()| format!("{name} is no longer a moderator")),
-        "claim" => chat
+        SettingsAction::Claim => chat
             .set_owner(&identity, &room, &name)
             .await
             .map(|info| format!("{} owns #{room} now", info.owner.unwrap_or_default())),
-        "invite" => chat
+        SettingsAction::Invite => chat
             .create_invite(
                 &identity,
                 &room,
@@ -200,7 +216,7 @@ pub async fn settings_form(
                     invite.url
                 )
             }),
-        "timeout" => chat
+        SettingsAction::Timeout => chat
             .timeout(
                 &identity,
                 &room,
@@ -218,11 +234,11 @@ pub async fn settings_form(
                     s.until.unwrap_or_default()
                 )
             }),
-        "end_timeout" => chat
+        SettingsAction::EndTimeout => chat
             .end_timeout(&identity, &room, &name)
             .await
             .map(|()| format!("{name}'s timeout is over")),
-        "ban" => chat
+        SettingsAction::Ban => chat
             .ban(
                 &identity,
                 &room,
@@ -237,13 +253,10 @@ pub async fn settings_form(
                 Some(n) => format!("{} is banned; {n} of their messages removed", s.name),
                 None => format!("{} is banned", s.name),
             }),
-        "unban" => chat
+        SettingsAction::Unban => chat
             .unban(&identity, &room, &name)
             .await
             .map(|()| format!("{name} is no longer banned")),
-        other => Err(service::Error::bad_input(format!(
-            "unknown action \"{other}\""
-        ))),
     };
     match done {
         Ok(text) => set_flash(&session, &text).await,
