@@ -11,10 +11,11 @@ use crate::limits::{Limits, SenderKey};
 use crate::presence::Awareness;
 use crate::read_position::ReadPositions;
 use crate::room_index::RoomIndex;
-use crate::room_log::{Draft, RoomLog, RoomLogError, StreamSettings};
+use crate::room_log::{Draft, RoomLog, StreamSettings};
 use crate::room_policy::RoomPolicies;
 use crate::session::{self, Session};
 use crate::slow_mode::SlowMode;
+use crate::store::StoreError;
 use model::ErrorKind;
 use model::account::Viewer;
 use model::api::Health;
@@ -67,7 +68,7 @@ pub enum StartError {
     )]
     NatsTooOld { url: String, version: String },
     #[error("cannot set up the CHAT stream: {0}")]
-    Stream(#[from] RoomLogError),
+    Stream(#[from] StoreError),
     #[error("cannot open the account database {path}: {source}")]
     Accounts {
         path: PathBuf,
@@ -175,7 +176,7 @@ impl Chat {
         )
         .await?;
         let credential_ends = CredentialEnds::follow(&client).await.map_err(|e| {
-            StartError::Stream(RoomLogError::Unavailable {
+            StartError::Stream(StoreError::Unavailable {
                 doing: "following the ends of logins and tokens",
                 source: e.into(),
             })

@@ -159,8 +159,8 @@ mod tests {
 
     #[test]
     fn a_permanent_decode_error_is_a_500_not_a_retry() {
-        use crate::room_log::RoomLogError;
-        let unreadable = Error::from(RoomLogError::Unreadable {
+        use crate::store::StoreError;
+        let unreadable = Error::from(StoreError::Unreadable {
             seq: 7,
             reason: "not found".into(),
         });
@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(unreadable.kind().http_status(), 500);
         assert!(!unreadable.to_string().contains("retry"));
         // What is transient says so.
-        let away = Error::from(RoomLogError::Unavailable {
+        let away = Error::from(StoreError::Unavailable {
             doing: "reading",
             source: "timed out".into(),
         });

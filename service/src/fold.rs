@@ -3,7 +3,8 @@
 //! reply quotes. One batched read of the states, whatever the room's size.
 
 use crate::message_state::MessageState;
-use crate::room_log::{RoomLog, RoomLogError};
+use crate::room_log::RoomLog;
+use crate::store::StoreError;
 use model::event::tombstone;
 use model::message::{ChatMessage, ReactionCount, ReplyQuote, excerpt};
 use model::room::RoomName;
@@ -28,7 +29,7 @@ pub async fn page(
     room: &RoomName,
     raw: RawPage,
     viewer: ViewerKey<'_>,
-) -> Result<Vec<ChatMessage>, RoomLogError> {
+) -> Result<Vec<ChatMessage>, StoreError> {
     let RawPage {
         mut messages,
         authors,

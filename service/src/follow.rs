@@ -11,7 +11,8 @@
 //! the other chain, once).
 
 use crate::hub::{FeedEvent, LiveFrame, RoomFeed};
-use crate::room_log::{RoomLog, RoomLogError, Scope, chain_of};
+use crate::room_log::{RoomLog, Scope, chain_of};
+use crate::store::StoreError;
 use model::room::RoomName;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -97,7 +98,7 @@ impl RoomFollow {
     /// message object; `None` when the room's feed has ended (the hub is
     /// shutting down). Cancel-safe: dropping the future loses nothing, so it
     /// can sit in a `select!` beside a socket's reads.
-    pub async fn next(&mut self) -> Result<Option<Arc<LiveFrame>>, RoomLogError> {
+    pub async fn next(&mut self) -> Result<Option<Arc<LiveFrame>>, StoreError> {
         loop {
             if let Some(frame) = self.next_ready() {
                 return Ok(Some(frame));
@@ -199,7 +200,7 @@ impl RoomFollow {
 
     /// One batch of what JetStream holds after `last`; retries a failing
     /// store for a while instead of failing the tab.
-    async fn read_missed(&mut self) -> Result<(), RoomLogError> {
+    async fn read_missed(&mut self) -> Result<(), StoreError> {
         // A gap on one chain is read on that chain from where it broke;
         // anything else (a join, a lag, a reconnect) lost only what came
         // after the newest entry handed out.

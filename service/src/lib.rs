@@ -12,6 +12,7 @@
 pub mod access;
 pub mod accounts;
 mod answer_gate;
+pub mod caller;
 mod chat;
 mod compare_and_set;
 mod conversation;
@@ -36,6 +37,7 @@ pub mod room_policy;
 mod room_settings;
 pub mod session;
 mod slow_mode;
+pub mod store;
 mod unread;
 
 pub use chat::{

@@ -10,7 +10,7 @@ use crate::Error;
 use crate::access::Identity;
 use crate::chat::Chat;
 use crate::fold::RawPage;
-use crate::room_log::{RoomLogError, failed, unavailable};
+use crate::store::{BatchQuery, StoreError, direct_batch, unavailable};
 use async_nats::jetstream::{self, stream};
 use futures::StreamExt;
 use model::ErrorKind;
@@ -24,7 +24,6 @@ use std::time::Duration;
 const STREAM: &str = "CHAT_MENTIONS";
 /// Pointers kept per account (and for `@room`); older ones fall out.
 const KEPT_PER_SUBJECT: i64 = 1000;
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Messages read at once while filling a page.
 const LOAD_CONCURRENCY: usize = 8;
 
@@ -54,7 +53,7 @@ impl MentionIndex {
         client: async_nats::Client,
         replicas: usize,
         max_age: Duration,
-    ) -> Result<Self, RoomLogError> {
+    ) -> Result<Self, StoreError> {
         js.create_or_update_stream(stream::Config {
             name: STREAM.into(),
             description: Some("which messages mention or answer whom (pointers into CHAT)".into()),
@@ -82,7 +81,7 @@ impl MentionIndex {
         message: &ChatMessage,
         names: impl IntoIterator<Item = String>,
         room_wide: bool,
-    ) -> Result<(), RoomLogError> {
+    ) -> Result<(), StoreError> {
         let pointer = serde_json::to_vec(&Pointer {
             room: message.room.clone(),
             seq: message.seq,
@@ -106,7 +105,7 @@ impl MentionIndex {
     }
 
     /// Every pointer for `name` (its own and `@room`), newest message first.
-    async fn pointers(&self, name: &str) -> Result<Vec<Pointer>, RoomLogError> {
+    async fn pointers(&self, name: &str) -> Result<Vec<Pointer>, StoreError> {
         let mut all = self.read_subject(&subject_of(name)).await?;
         all.extend(self.read_subject(ROOM_SUBJECT).await?);
         all.sort_by(|a, b| b.seq.cmp(&a.seq).then_with(|| a.room.cmp(&b.room)));
@@ -116,47 +115,18 @@ impl MentionIndex {
 
     /// The whole of one subject (at most [`KEPT_PER_SUBJECT`] entries), in
     /// one batched direct get.
-    async fn read_subject(&self, subject: &str) -> Result<Vec<Pointer>, RoomLogError> {
-        let inbox = self.client.new_inbox();
-        let mut replies = self
-            .client
-            .subscribe(inbox.clone())
-            .await
-            .map_err(unavailable("reading mentions"))?;
-        let request = serde_json::json!({
-            "seq": 1,
-            "next_by_subj": subject,
-            "batch": KEPT_PER_SUBJECT,
-        });
-        self.client
-            .publish_with_reply(
-                format!("$JS.API.DIRECT.GET.{STREAM}"),
-                inbox,
-                request.to_string().into(),
-            )
-            .await
-            .map_err(unavailable("reading mentions"))?;
-        let mut pointers = Vec::new();
-        loop {
-            let reply = tokio::time::timeout(READ_TIMEOUT, replies.next())
-                .await
-                .map_err(|_| failed("reading mentions", "timed out"))?
-                .ok_or_else(|| failed("reading mentions", "connection closed"))?;
-            match reply.status.map(|s| s.as_u16()) {
-                Some(204) | Some(404) => return Ok(pointers),
-                Some(code) if code >= 400 => {
-                    return Err(failed(
-                        "reading mentions",
-                        format!("direct get failed: {code}"),
-                    ));
-                }
-                _ => {
-                    if let Ok(pointer) = serde_json::from_slice::<Pointer>(&reply.payload) {
-                        pointers.push(pointer);
-                    }
-                }
-            }
-        }
+    async fn read_subject(&self, subject: &str) -> Result<Vec<Pointer>, StoreError> {
+        let query = BatchQuery::After {
+            subject,
+            after: 0,
+            max: KEPT_PER_SUBJECT as usize,
+        };
+        let batch = direct_batch(&self.client, STREAM, query, "reading mentions").await?;
+        Ok(batch
+            .entries
+            .iter()
+            .filter_map(|entry| serde_json::from_slice::<Pointer>(&entry.payload).ok())
+            .collect())
     }
 }
 

@@ -5,9 +5,8 @@
 //! get, however long the room's story is.
 
 use crate::compare_and_set::put_if_unchanged;
-use crate::room_log::{RoomLogError, failed, unavailable};
+use crate::store::{BatchQuery, StoreError, direct_batch, failed, is_kv_removal, unavailable};
 use async_nats::jetstream::{self, kv};
-use futures::StreamExt;
 use model::room::RoomName;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -15,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub const STATE_BUCKET: &str = "CHAT_STATE";
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Compare-and-set rounds before an update gives up (another instance
 /// changing the same message at the same moment).
 const UPDATE_ROUNDS: usize = 10;
@@ -96,7 +94,7 @@ impl MessageStates {
         max_age: Duration,
         replicas: usize,
         max_tombstones: usize,
-    ) -> Result<Self, RoomLogError> {
+    ) -> Result<Self, StoreError> {
         let kv = js
             .create_or_update_key_value(kv::Config {
                 bucket: STATE_BUCKET.into(),
@@ -131,7 +129,7 @@ impl MessageStates {
             .await
     }
 
-    pub async fn get(&self, room: &RoomName, seq: u64) -> Result<MessageState, RoomLogError> {
+    pub async fn get(&self, room: &RoomName, seq: u64) -> Result<MessageState, StoreError> {
         Ok(self
             .read(&state_key(room, seq))
             .await?
@@ -146,12 +144,12 @@ impl MessageStates {
         room: &RoomName,
         seq: u64,
         change: impl Fn(&mut MessageState),
-    ) -> Result<MessageState, RoomLogError> {
+    ) -> Result<MessageState, StoreError> {
         self.update_key(&state_key(room, seq), change).await
     }
 
     /// Forgets a message's state (its edits and reactions).
-    pub async fn forget(&self, room: &RoomName, seq: u64) -> Result<(), RoomLogError> {
+    pub async fn forget(&self, room: &RoomName, seq: u64) -> Result<(), StoreError> {
         self.kv
             .purge(state_key(room, seq))
             .await
@@ -160,7 +158,7 @@ impl MessageStates {
 
     /// Adds a tombstone to the room's list, dropping the oldest beyond the
     /// room's retention.
-    pub async fn bury(&self, room: &RoomName, tombstone: Tombstone) -> Result<(), RoomLogError> {
+    pub async fn bury(&self, room: &RoomName, tombstone: Tombstone) -> Result<(), StoreError> {
         let max = self.max_tombstones;
         self.update_key(&tombstones_key(room), |list: &mut Vec<Tombstone>| {
             if !list.iter().any(|t| t.seq == tombstone.seq) {
@@ -179,7 +177,7 @@ impl MessageStates {
         &self,
         room: &RoomName,
         seq: u64,
-    ) -> Result<Option<Tombstone>, RoomLogError> {
+    ) -> Result<Option<Tombstone>, StoreError> {
         let list: Vec<Tombstone> = self
             .read(&tombstones_key(room))
             .await?
@@ -190,62 +188,26 @@ impl MessageStates {
 
     /// The states of `seqs` and the room's tombstones, in one batched
     /// direct get.
-    pub async fn page(&self, room: &RoomName, seqs: &[u64]) -> Result<PageStates, RoomLogError> {
+    pub async fn page(&self, room: &RoomName, seqs: &[u64]) -> Result<PageStates, StoreError> {
         let mut subjects: Vec<String> = seqs
             .iter()
             .map(|seq| kv_subject(&state_key(room, *seq)))
             .collect();
         subjects.push(kv_subject(&tombstones_key(room)));
         let mut page = PageStates::default();
-        let inbox = self.client.new_inbox();
-        let mut replies = self
-            .client
-            .subscribe(inbox.clone())
-            .await
-            .map_err(unavailable("reading message states"))?;
-        let request = serde_json::json!({ "multi_last": subjects, "batch": subjects.len() });
-        self.client
-            .publish_with_reply(
-                format!("$JS.API.DIRECT.GET.KV_{STATE_BUCKET}"),
-                inbox,
-                request.to_string().into(),
-            )
-            .await
-            .map_err(unavailable("reading message states"))?;
+        let query = BatchQuery::LastOf {
+            subjects: &subjects,
+            max: subjects.len(),
+        };
+        let stream = format!("KV_{STATE_BUCKET}");
+        let batch = direct_batch(&self.client, &stream, query, "reading message states").await?;
         let tombstones_subject = kv_subject(&tombstones_key(room));
-        loop {
-            let reply = tokio::time::timeout(READ_TIMEOUT, replies.next())
-                .await
-                .map_err(|_| failed("reading message states", "timed out"))?
-                .ok_or_else(|| failed("reading message states", "connection closed"))?;
-            match reply.status.map(|s| s.as_u16()) {
-                Some(204) | Some(404) => break,
-                Some(code) if code >= 300 => {
-                    return Err(failed(
-                        "reading message states",
-                        format!("direct get failed: {code} {:?}", reply.description),
-                    ));
-                }
-                _ => {}
-            }
-            let headers = reply.headers.as_ref();
-            let removed = headers
-                .and_then(|h| h.get("KV-Operation"))
-                .is_some_and(|op| op.as_str() != "PUT");
-            let Some(subject) = headers.and_then(|h| h.get("Nats-Subject")) else {
-                continue;
-            };
-            if removed {
-                continue;
-            }
-            if subject.as_str() == tombstones_subject {
-                page.tombstones = serde_json::from_slice(&reply.payload).unwrap_or_default();
-            } else if let Some(seq) = subject
-                .as_str()
-                .rsplit('.')
-                .next()
-                .and_then(|s| s.parse().ok())
-                && let Ok(state) = serde_json::from_slice(&reply.payload)
+        for entry in batch.entries.iter().filter(|e| !is_kv_removal(e)) {
+            let subject = entry.subject.as_str();
+            if subject == tombstones_subject {
+                page.tombstones = serde_json::from_slice(&entry.payload).unwrap_or_default();
+            } else if let Some(seq) = subject.rsplit('.').next().and_then(|s| s.parse().ok())
+                && let Ok(state) = serde_json::from_slice(&entry.payload)
             {
                 page.states.insert(seq, state);
             }
@@ -256,7 +218,7 @@ impl MessageStates {
     async fn read<T: for<'de> Deserialize<'de>>(
         &self,
         key: &str,
-    ) -> Result<Option<(T, u64)>, RoomLogError> {
+    ) -> Result<Option<(T, u64)>, StoreError> {
         let entry = self
             .kv
             .entry(key)
@@ -270,7 +232,7 @@ impl MessageStates {
         }))
     }
 
-    async fn update_key<T>(&self, key: &str, change: impl Fn(&mut T)) -> Result<T, RoomLogError>
+    async fn update_key<T>(&self, key: &str, change: impl Fn(&mut T)) -> Result<T, StoreError>
     where
         T: Default + Serialize + for<'de> Deserialize<'de>,
     {
@@ -294,7 +256,7 @@ impl MessageStates {
                 .into();
             let written = put_if_unchanged(&self.kv, key, bytes, revision)
                 .await
-                .map_err(|source| RoomLogError::Unavailable {
+                .map_err(|source| StoreError::Unavailable {
                     doing: "writing a message's state",
                     source,
                 })?;

@@ -11,7 +11,7 @@
 //! (outside the `CHAT` stream, never stored). Each instance follows the
 //! signals of the rooms its tabs have open and fans them out.
 
-use crate::room_log::{RoomLogError, failed, unavailable};
+use crate::store::{BatchQuery, StoreError, direct_batch, is_kv_removal, unavailable};
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
 use model::presence::{AwarenessFrame, PresenceState, Present, TYPING_MAX_PRESENT};
@@ -28,7 +28,6 @@ const PRESENCE_BUCKET: &str = "CHAT_PRESENCE";
 const REFRESH: Duration = Duration::from_secs(10);
 /// Keys read at most per room.
 const MAX_PRESENT_KEYS: usize = 10_000;
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// A room's presence frames go out at most this often: a thousand people
 /// arriving at once make a frame a second, not a thousand.
 const PRESENCE_EVERY: Duration = Duration::from_secs(1);
@@ -78,7 +77,7 @@ impl Awareness {
         js: &jetstream::Context,
         replicas: usize,
         expires: Duration,
-    ) -> Result<Self, RoomLogError> {
+    ) -> Result<Self, StoreError> {
         let kv = js
             .create_or_update_key_value(kv::Config {
                 bucket: PRESENCE_BUCKET.into(),
@@ -189,56 +188,22 @@ impl Awareness {
     }
 
     /// Everyone in `room` now, one entry per person, sorted by name.
-    pub async fn present(&self, room: &RoomName) -> Result<Vec<Present>, RoomLogError> {
+    pub async fn present(&self, room: &RoomName) -> Result<Vec<Present>, StoreError> {
         let inner = &self.inner;
-        let inbox = inner.client.new_inbox();
-        let mut replies = inner
-            .client
-            .subscribe(inbox.clone())
-            .await
-            .map_err(unavailable("reading presence"))?;
-        let subject = format!("$KV.{PRESENCE_BUCKET}.{room}.>");
-        let request = serde_json::json!({ "multi_last": [subject], "batch": MAX_PRESENT_KEYS });
-        inner
-            .client
-            .publish_with_reply(
-                format!("$JS.API.DIRECT.GET.KV_{PRESENCE_BUCKET}"),
-                inbox,
-                request.to_string().into(),
-            )
-            .await
-            .map_err(unavailable("reading presence"))?;
+        let subjects = [format!("$KV.{PRESENCE_BUCKET}.{room}.>")];
+        let query = BatchQuery::LastOf {
+            subjects: &subjects,
+            max: MAX_PRESENT_KEYS,
+        };
+        let stream = format!("KV_{PRESENCE_BUCKET}");
+        let batch = direct_batch(&inner.client, &stream, query, "reading presence").await?;
         let mut people: BTreeMap<String, Present> = BTreeMap::new();
-        loop {
-            let reply = tokio::time::timeout(READ_TIMEOUT, replies.next())
-                .await
-                .map_err(|_| failed("reading presence", "timed out"))?
-                .ok_or_else(|| failed("reading presence", "connection closed"))?;
-            match reply.status.map(|s| s.as_u16()) {
-                Some(204) | Some(404) => break,
-                Some(code) if code >= 300 => {
-                    return Err(failed(
-                        "reading presence",
-                        format!("direct get failed: {code}"),
-                    ));
-                }
-                _ => {}
-            }
-            let headers = reply.headers.as_ref();
-            if headers
-                .and_then(|h| h.get("KV-Operation"))
-                .is_some_and(|op| op.as_str() != "PUT")
-            {
-                continue;
-            }
+        for entry in batch.entries.iter().filter(|e| !is_kv_removal(e)) {
             // `$KV.CHAT_PRESENCE.<room>.<who>.<instance>`: one person, however many instances.
-            let Some(who) = headers
-                .and_then(|h| h.get("Nats-Subject"))
-                .and_then(|s| s.as_str().rsplit('.').nth(1).map(str::to_owned))
-            else {
+            let Some(who) = entry.subject.as_str().rsplit('.').nth(1).map(str::to_owned) else {
                 continue;
             };
-            let Ok(present) = serde_json::from_slice::<Present>(&reply.payload) else {
+            let Ok(present) = serde_json::from_slice::<Present>(&entry.payload) else {
                 continue;
             };
             people
@@ -291,7 +256,7 @@ impl Awareness {
 
     /// The room's presence frame: the last one this instance sent, else
     /// read now.
-    pub async fn presence_frame(&self, room: &RoomName) -> Result<Arc<str>, RoomLogError> {
+    pub async fn presence_frame(&self, room: &RoomName) -> Result<Arc<str>, StoreError> {
         let sent = self
             .inner
             .rooms

@@ -12,7 +12,7 @@
 //! socket's `read` frame, so the account's tabs on every instance follow.
 
 use crate::compare_and_set::put_if_unchanged;
-use crate::room_log::{RoomLogError, failed, unavailable};
+use crate::store::{StoreError, failed, unavailable};
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
 use model::presence::AwarenessFrame;
@@ -60,7 +60,7 @@ impl ReadPositions {
         js: &jetstream::Context,
         client: async_nats::Client,
         replicas: usize,
-    ) -> Result<Self, RoomLogError> {
+    ) -> Result<Self, StoreError> {
         let kv = js
             .create_or_update_key_value(kv::Config {
                 bucket: READ_BUCKET.into(),
@@ -121,7 +121,7 @@ impl ReadPositions {
 
     /// Every position of `account`; on its first call it records `now` (the
     /// stream's newest sequence) as where the account started.
-    pub async fn all(&self, account: i64, now: u64) -> Result<ReadMap, RoomLogError> {
+    pub async fn all(&self, account: i64, now: u64) -> Result<ReadMap, StoreError> {
         let since = self.since(account, now).await?;
         let prefix = format!("{account}.");
         let mut map = ReadMap {
@@ -155,12 +155,12 @@ impl ReadPositions {
     }
 
     /// Records `now` as where a new account starts.
-    pub async fn start(&self, account: i64, now: u64) -> Result<(), RoomLogError> {
+    pub async fn start(&self, account: i64, now: u64) -> Result<(), StoreError> {
         self.since(account, now).await.map(|_| ())
     }
 
     /// Where `account` started; set to `now` the first time it is asked.
-    async fn since(&self, account: i64, now: u64) -> Result<u64, RoomLogError> {
+    async fn since(&self, account: i64, now: u64) -> Result<u64, StoreError> {
         let key = format!("{account}.{SINCE_KEY}");
         if let Some(since) = self.read(&key).await? {
             return Ok(since);
@@ -169,7 +169,7 @@ impl ReadPositions {
         self.set(&key, started.unwrap_or(now), false).await
     }
 
-    async fn read(&self, key: &str) -> Result<Option<u64>, RoomLogError> {
+    async fn read(&self, key: &str) -> Result<Option<u64>, StoreError> {
         let entry = self
             .kv
             .entry(key)
@@ -187,7 +187,7 @@ impl ReadPositions {
         seq: u64,
         back: bool,
         now: u64,
-    ) -> Result<u64, RoomLogError> {
+    ) -> Result<u64, StoreError> {
         self.since(account, now).await?;
         let position = self.set(&format!("{account}.{room}"), seq, back).await?;
         let frame = AwarenessFrame::Read {
@@ -204,7 +204,7 @@ impl ReadPositions {
         Ok(position)
     }
 
-    async fn set(&self, key: &str, seq: u64, back: bool) -> Result<u64, RoomLogError> {
+    async fn set(&self, key: &str, seq: u64, back: bool) -> Result<u64, StoreError> {
         for _ in 0..UPDATE_ROUNDS {
             let entry = self
                 .kv
@@ -223,7 +223,7 @@ impl ReadPositions {
             let revision = entry.map(|e| e.revision);
             let written = put_if_unchanged(&self.kv, key, seq.to_string().into(), revision)
                 .await
-                .map_err(|source| RoomLogError::Unavailable {
+                .map_err(|source| StoreError::Unavailable {
                     doing: "writing a read position",
                     source,
                 })?;

@@ -8,7 +8,8 @@
 //! [`RECONCILE_EVERY`], because retention removes messages without a live
 //! event.
 
-use crate::room_log::{RoomLog, RoomLogError};
+use crate::room_log::RoomLog;
+use crate::store::StoreError;
 use futures::StreamExt;
 use model::room::{RoomName, RoomPage, RoomSummary};
 use std::cmp::Reverse;
@@ -115,12 +116,12 @@ impl RoomIndex {
         &self,
         after: Option<u64>,
         limit: usize,
-    ) -> Result<RoomPage, RoomLogError> {
+    ) -> Result<RoomPage, StoreError> {
         let mut loaded = self.loaded.subscribe();
         match tokio::time::timeout(Duration::from_secs(10), loaded.wait_for(|l| *l)).await {
             Ok(Ok(_)) => {}
             _ => {
-                return Err(RoomLogError::Unavailable {
+                return Err(StoreError::Unavailable {
                     doing: "loading the rooms",
                     source: "the room index is not loaded yet".into(),
                 });
@@ -238,7 +239,7 @@ impl RoomIndex {
 
     /// Counts from one stream request; each room's newest message for the
     /// rooms this index does not know (or all of them, on a full load).
-    async fn load(&self, log: &RoomLog, full: bool) -> Result<(), RoomLogError> {
+    async fn load(&self, log: &RoomLog, full: bool) -> Result<(), StoreError> {
         let (counts, stream_last_seq) = log.room_counts().await?;
         let wanted: Vec<RoomName> = {
             let rooms = self.rooms.read().expect("room index lock");
@@ -257,7 +258,7 @@ impl RoomIndex {
             futures::stream::iter(wanted)
                 .map(|room| async move {
                     let last = log.last_message(&room).await?;
-                    Ok::<_, RoomLogError>((room, last))
+                    Ok::<_, StoreError>((room, last))
                 })
                 .buffer_unordered(LOAD_CONCURRENCY)
                 .collect::<Vec<_>>()

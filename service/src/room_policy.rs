@@ -6,7 +6,7 @@
 
 use crate::Error;
 use crate::compare_and_set::put_if_unchanged;
-use crate::room_log::{RoomLogError, failed, unavailable};
+use crate::store::{StoreError, failed, unavailable};
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
 use model::room::RoomName;
@@ -161,7 +161,7 @@ pub(crate) struct RoomPolicies {
 
 impl RoomPolicies {
     /// Opens the bucket, loads every policy and keeps following changes.
-    pub async fn open(js: &jetstream::Context, replicas: usize) -> Result<Arc<Self>, RoomLogError> {
+    pub async fn open(js: &jetstream::Context, replicas: usize) -> Result<Arc<Self>, StoreError> {
         let kv = js
             .create_or_update_key_value(kv::Config {
                 bucket: ROOMS_BUCKET.into(),
@@ -193,7 +193,7 @@ impl RoomPolicies {
         Ok(policies)
     }
 
-    async fn load_all(&self) -> Result<(), RoomLogError> {
+    async fn load_all(&self) -> Result<(), StoreError> {
         let keys: Vec<String> = self
             .kv
             .keys()

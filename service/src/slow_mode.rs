@@ -6,7 +6,7 @@ use crate::Error;
 use crate::access::{Identity, hex_digest};
 use crate::compare_and_set::put_if_unchanged;
 use crate::limits::SenderKey;
-use crate::room_log::{RoomLogError, unavailable};
+use crate::store::{StoreError, unavailable};
 use async_nats::jetstream::{self, kv};
 use model::ErrorKind;
 use model::room::RoomName;
@@ -20,7 +20,7 @@ pub(crate) struct SlowMode {
 }
 
 impl SlowMode {
-    pub async fn open(js: &jetstream::Context, replicas: usize) -> Result<Self, RoomLogError> {
+    pub async fn open(js: &jetstream::Context, replicas: usize) -> Result<Self, StoreError> {
         let kv = js
             .create_or_update_key_value(kv::Config {
                 bucket: SLOW_BUCKET.into(),

@@ -3,7 +3,7 @@
 //! run against.
 
 use crate::WAIT;
-use crate::process::{SIGTERM, free_port, kill, wait_or_kill};
+use crate::process::{PORT_TRIES, SIGTERM, free_port, kill, wait_child_listening, wait_or_kill};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,46 +22,59 @@ pub struct IrcServer {
 impl IrcServer {
     pub fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
         let config = dir.path().join("ngircd.conf");
-        // No PAM, ident or DNS lookups: nothing outside the loopback port.
-        std::fs::write(
-            &config,
-            format!(
-                "[Global]\nName = irc.chat.test\nInfo = chat bridge tests\n\
-                 AdminInfo1 = tests\nAdminInfo2 = tests\nAdminEMail = tests@localhost\n\
-                 Listen = 127.0.0.1\nPorts = {port}\nMotdPhrase = test\n\
-                 [Limits]\nMaxConnectionsIP = 0\nMaxNickLength = 30\nPingTimeout = 120\n\
-                 [Options]\nPAM = no\nIdent = no\nDNS = no\n"
-            ),
-        )
-        .unwrap();
         let mut server = IrcServer {
             child: None,
-            port,
+            port: 0,
             config,
             _dir: dir,
         };
-        server.start_again();
-        server
+        for _ in 0..PORT_TRIES {
+            server.port = free_port();
+            // No PAM, ident or DNS lookups: nothing outside the loopback port.
+            std::fs::write(
+                &server.config,
+                format!(
+                    "[Global]\nName = irc.chat.test\nInfo = chat bridge tests\n\
+                     AdminInfo1 = tests\nAdminInfo2 = tests\nAdminEMail = tests@localhost\n\
+                     Listen = 127.0.0.1\nPorts = {}\nMotdPhrase = test\n\
+                     [Limits]\nMaxConnectionsIP = 0\nMaxNickLength = 30\nPingTimeout = 120\n\
+                     [Options]\nPAM = no\nIdent = no\nDNS = no\n",
+                    server.port
+                ),
+            )
+            .unwrap();
+            if server.spawn() {
+                return server;
+            }
+        }
+        panic!("ngircd did not start on a free port in {PORT_TRIES} tries");
     }
 
     /// Starts the stopped server again on its port.
     pub fn start_again(&mut self) {
+        assert!(
+            self.spawn(),
+            "ngircd did not start again on port {}",
+            self.port
+        );
+    }
+
+    /// Starts ngircd on `self.port`; false when it exited at start.
+    fn spawn(&mut self) -> bool {
         assert!(self.child.is_none(), "ngircd is running");
-        let child = Command::new(ngircd_bin())
+        let mut child = Command::new(ngircd_bin())
             .args(["-n", "-f"])
             .arg(&self.config)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("ngircd installed (scripts/setup --e2e)");
-        self.child = Some(child);
-        let deadline = Instant::now() + WAIT;
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "ngircd did not listen in time");
-            std::thread::sleep(Duration::from_millis(25));
+        let up = wait_child_listening(&mut child, self.port, "ngircd");
+        if up {
+            self.child = Some(child);
         }
+        up
     }
 
     pub fn stop(&mut self) {

@@ -2,10 +2,9 @@
 //! cluster, on loopback ports with temporary stores.
 
 use crate::WAIT;
-use crate::process::{SIGKILL, free_port, kill, wait_or_kill};
+use crate::process::{PORT_TRIES, SIGKILL, free_port, kill, wait_child_listening, wait_or_kill};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,18 +26,6 @@ pub fn nats_server_bin() -> PathBuf {
                 .find(|p| p.is_file())
         })
         .expect("nats-server not found: run scripts/setup")
-}
-
-/// Waits until something listens on the port, or the child died.
-fn wait_listening(child: &mut Child, port: u16, what: &str) {
-    let deadline = Instant::now() + WAIT;
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited at start: {status}");
-        }
-        assert!(Instant::now() < deadline, "{what} did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// A standalone nats-server with JetStream, for the external-NATS mode.
@@ -64,16 +51,22 @@ impl NatsServer {
             )
             .unwrap();
         }
-        let port = free_port();
-        let child = Self::spawn(port, store.path());
-        Self {
-            child,
-            port,
-            _store: store,
+        for _ in 0..PORT_TRIES {
+            let port = free_port();
+            if let Some(child) = Self::spawn(port, store.path()) {
+                return Self {
+                    child,
+                    port,
+                    _store: store,
+                };
+            }
         }
+        panic!("nats-server did not start on a free port in {PORT_TRIES} tries");
     }
 
-    fn spawn(port: u16, store: &Path) -> Child {
+    /// The server on `port`, or `None` when it exited at start (the port
+    /// was taken).
+    fn spawn(port: u16, store: &Path) -> Option<Child> {
         let child = Command::new(nats_server_bin())
             .args(["-a", "127.0.0.1", "-p", &port.to_string(), "-js", "-sd"])
             .arg(store)
@@ -90,8 +83,7 @@ impl NatsServer {
             .spawn()
             .expect("start nats-server");
         let mut child = child;
-        wait_listening(&mut child, port, "nats-server");
-        child
+        wait_child_listening(&mut child, port, "nats-server").then_some(child)
     }
 
     pub fn kill(&mut self) {
@@ -101,7 +93,8 @@ impl NatsServer {
 
     /// Starts it again on the same port and store after `kill`.
     pub fn revive(&mut self) {
-        self.child = Self::spawn(self.port, self._store.path());
+        self.child = Self::spawn(self.port, self._store.path())
+            .unwrap_or_else(|| panic!("nats-server did not start again on port {}", self.port));
     }
 
     pub fn url(&self) -> String {
@@ -130,6 +123,17 @@ struct ClusterNode {
 
 impl NatsCluster {
     pub fn start(size: usize) -> Self {
+        for _ in 0..PORT_TRIES {
+            if let Some(cluster) = Self::try_start(size) {
+                return cluster;
+            }
+        }
+        panic!("a NATS cluster did not start on free ports in {PORT_TRIES} tries");
+    }
+
+    /// `None` when a node exited at start (one of its ports was taken);
+    /// the nodes started are stopped on drop.
+    fn try_start(size: usize) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
         let client_ports: Vec<u16> = (0..size).map(|_| free_port()).collect();
         let route_ports: Vec<u16> = (0..size).map(|_| free_port()).collect();
@@ -160,12 +164,15 @@ impl NatsCluster {
         }
         let mut cluster = Self { nodes, dir };
         for i in 0..size {
-            cluster.spawn(i);
+            if !cluster.spawn(i) {
+                return None;
+            }
         }
-        cluster
+        Some(cluster)
     }
 
-    fn spawn(&mut self, i: usize) {
+    /// Starts node `i`; false when it exited at start.
+    fn spawn(&mut self, i: usize) -> bool {
         let node = &mut self.nodes[i];
         let mut child = Command::new(nats_server_bin())
             .arg("-c")
@@ -174,8 +181,9 @@ impl NatsCluster {
             .stderr(Stdio::null())
             .spawn()
             .expect("start a cluster node");
-        wait_listening(&mut child, node.client_port, &format!("cluster node {i}"));
+        let up = wait_child_listening(&mut child, node.client_port, &format!("cluster node {i}"));
         node.child = Some(child);
+        up
     }
 
     /// Seed URLs for `NATS_URL`.
@@ -196,7 +204,7 @@ impl NatsCluster {
 
     pub fn restart(&mut self, i: usize) {
         self.kill(i);
-        self.spawn(i);
+        assert!(self.spawn(i), "cluster node {i} did not start again");
     }
 
     pub fn store_root(&self) -> &Path {

@@ -8,6 +8,66 @@ use std::time::{Duration, Instant};
 pub const SIGKILL: i32 = libc::SIGKILL;
 pub const SIGTERM: i32 = libc::SIGTERM;
 
+/// Whether process `pid` itself holds a listening TCP socket on `port`:
+/// a connect would also succeed when another test's server took the port
+/// first (and ours exited, or is about to).
+pub fn listens_on(pid: u32, port: u16) -> bool {
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN.
+            let listening = fields.get(3) == Some(&"0A");
+            let on_port = fields
+                .get(1)
+                .and_then(|local| local.rsplit(':').next())
+                .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+                == Some(port);
+            if listening
+                && on_port
+                && let Some(inode) = fields.get(9)
+            {
+                inodes.push(format!("socket:[{inode}]"));
+            }
+        }
+    }
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| {
+            inodes
+                .iter()
+                .any(|inode| target.as_os_str() == inode.as_str())
+        })
+    })
+}
+
+/// Waits until `child` itself listens on `port`: false if it exited first
+/// (the port was taken between [`free_port`] and its bind).
+pub fn wait_child_listening(child: &mut Child, port: u16, what: &str) -> bool {
+    let deadline = Instant::now() + crate::WAIT;
+    loop {
+        if let Ok(Some(_)) = child.try_wait() {
+            return false;
+        }
+        if listens_on(child.id(), port) {
+            return true;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on {port} in time"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// How many ports a harness tries before giving up.
+pub const PORT_TRIES: usize = 5;
+
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -212,7 +212,7 @@ enum RelayError {
     #[error("tab went away: {0}")]
     Tab(String),
     #[error(transparent)]
-    Log(#[from] service::room_log::RoomLogError),
+    Log(#[from] service::store::StoreError),
 }
 
 async fn send(socket: &mut WebSocket, message: Message) -> Result<(), RelayError> {
