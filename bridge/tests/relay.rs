@@ -345,5 +345,40 @@ async fn twitch_tags_clearmsg_and_clearchat() {
         .await;
     let line = twitch.next_starting("PRIVMSG").await;
     assert_eq!(line, "PRIVMSG #dallas :<webby> hello twitch");
+
+    // Two 409s told apart by their code: a name that is an account here
+    // (`name_taken`) is posted again as name@twitch; a message id used
+    // before for other words (`id_taken`) is not, as renaming would post
+    // what the network never said twice.
+    let _ada = Browser::member(&server, "ada").await;
+    twitch
+        .send(&privmsg(
+            "ee55",
+            "mallory",
+            "Mallory",
+            "not what Ronni said",
+        ))
+        .await;
+    twitch
+        .send(&privmsg("ff66", "ada", "ada", "hi from twitch"))
+        .await;
+    let relayed = eventually(WAIT, "ada's message", || async {
+        let relayed = bodies(&server, "stream").await;
+        relayed
+            .iter()
+            .any(|(_, body)| body == "hi from twitch")
+            .then_some(relayed)
+    })
+    .await;
+    assert!(
+        relayed.contains(&pair("ada@twitch", "hi from twitch")),
+        "{relayed:?}"
+    );
+    assert!(
+        !relayed
+            .iter()
+            .any(|(_, body)| body == "not what Ronni said"),
+        "{relayed:?}"
+    );
     bridge.stop().await;
 }

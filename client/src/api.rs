@@ -184,14 +184,19 @@ impl ApiClient {
             Ok(body) => (body.error, Some(body.code).filter(|code| !code.is_empty())),
             Err(_) => (text.trim().chars().take(200).collect(), None),
         };
-        let kind = match status {
-            StatusCode::TOO_MANY_REQUESTS => {
+        // What went wrong is the model's to say, from the code when the
+        // server sent one (a proxy's error page has none), so that every
+        // program agrees on what may be retried.
+        let cause = code
+            .as_deref()
+            .and_then(model::error::kind_of_code)
+            .unwrap_or_else(|| model::ErrorKind::from_http_status(status.as_u16(), retry_after));
+        let kind = match cause {
+            model::ErrorKind::TooFast { .. } => {
                 RequestErrorKind::TooFast(Duration::from_secs(retry_after.unwrap_or(1)))
             }
-            StatusCode::SERVICE_UNAVAILABLE
-            | StatusCode::BAD_GATEWAY
-            | StatusCode::GATEWAY_TIMEOUT => RequestErrorKind::Unreachable,
-            status => RequestErrorKind::Refused(status),
+            cause if cause.is_transient() => RequestErrorKind::Unreachable,
+            _ => RequestErrorKind::Refused(status),
         };
         Err(RequestError {
             kind,

@@ -6,11 +6,8 @@
 use serde_json::{Value, json};
 use testkit::*;
 
-const PASSWORD: &str = "correct horse";
-
 async fn member(server: &ChatServer, name: &str) -> (Browser, String) {
-    let browser = Browser::new(server);
-    assert_eq!(browser.register(name, PASSWORD).await.status(), 303);
+    let browser = Browser::member(server, name).await;
     let token = browser.new_token("tests").await;
     (browser, token)
 }
@@ -336,6 +333,31 @@ async fn present(server: &ChatServer, room: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Waits until some instance has stored `name` in `room` as `state` in the
+/// presence bucket.
+async fn stored_presence_becomes(nats: &NatsServer, room: &str, name: &str, state: &str) {
+    use futures::StreamExt;
+    let client = async_nats::connect(nats.url()).await.unwrap();
+    let bucket = async_nats::jetstream::new(client)
+        .get_key_value("CHAT_PRESENCE")
+        .await
+        .unwrap();
+    let mut entries = bucket
+        .watch_with_history(format!("{room}.>"))
+        .await
+        .unwrap();
+    tokio::time::timeout(WAIT, async {
+        while let Some(Ok(entry)) = entries.next().await {
+            let stored: Value = serde_json::from_slice(&entry.value).unwrap_or_default();
+            if stored["name"] == name && stored["state"] == state {
+                return;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{name} in {room} was not stored as {state}"));
+}
+
 async fn present_becomes(
     server: &ChatServer,
     room: &str,
@@ -411,7 +433,9 @@ async fn presence_is_one_list_on_every_instance_and_typing_reaches_other_tabs() 
 
     // Idle in one tab, online in the other: online. Idle in both: idle.
     ada_on_a.say(r#"{"presence":"idle"}"#).await;
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Once instance a has stored ada as idle, the list must still say
+    // online: her tab on b is.
+    stored_presence_becomes(&nats, "here", "ada", "idle").await;
     assert_eq!(
         present(&a, "here").await[0],
         ("ada".into(), "online".into())

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use testkit::*;
 
-const PASSWORD: &str = "correct horse";
+const PASSWORD: &str = MEMBER_PASSWORD;
 
 /// Someone calling the server: an account (by token) or a guest.
 #[derive(Clone)]
@@ -34,8 +34,7 @@ impl Who {
 }
 
 async fn account(server: &ChatServer, name: &'static str) -> Who {
-    let browser = Browser::new(server);
-    assert_eq!(browser.register(name, PASSWORD).await.status(), 303);
+    let browser = Browser::member(server, name).await;
     Who {
         name,
         token: Some(browser.new_token("tests").await),

@@ -15,6 +15,9 @@ pub struct Browser {
 
 pub const SESSION_COOKIE: &str = "chat_session";
 
+/// The password [`Browser::member`] registers with.
+pub const MEMBER_PASSWORD: &str = "correct horse";
+
 impl Browser {
     pub fn new(server: &ChatServer) -> Self {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
@@ -58,6 +61,15 @@ impl Browser {
     pub async fn page(&self, path: &str) -> (u16, String) {
         let response = self.http.get(self.url(path)).send().await.unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// A browser logged in as a newly registered account `name` (with
+    /// [`MEMBER_PASSWORD`]).
+    pub async fn member(server: &ChatServer, name: &str) -> Self {
+        let browser = Self::new(server);
+        let response = browser.register(name, MEMBER_PASSWORD).await;
+        assert_eq!(response.status(), 303, "register {name}");
+        browser
     }
 
     pub async fn register(&self, name: &str, password: &str) -> reqwest::Response {

@@ -11,7 +11,9 @@ mod live;
 mod nats;
 mod process;
 
-pub use browser::{Browser, SESSION_COOKIE, app_db, app_db_writable, count, location};
+pub use browser::{
+    Browser, MEMBER_PASSWORD, SESSION_COOKIE, app_db, app_db_writable, count, location,
+};
 pub use chat_server::{ChatServer, Launch, server_bin};
 pub use irc::{IrcClient, IrcServer, command, privmsg_from};
 pub use live::{

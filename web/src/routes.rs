@@ -6,7 +6,7 @@ use crate::http::{
     conversation, go, health, live, lobby, members, mentions, messages, moderation, presence, read,
     room_pages, room_settings, rooms, server_fns,
 };
-use crate::middleware::{guard, guest_key, origin, sessions::SessionLayer};
+use crate::middleware::{guard, guest_key, origin, peer, sessions::SessionLayer};
 use crate::settings::Settings;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -129,4 +129,5 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
             allowed_origins,
             origin::refuse_cross_site,
         ))
+        .layer(axum::middleware::from_fn(peer::attach))
 }

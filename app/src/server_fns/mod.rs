@@ -111,42 +111,11 @@ pub(crate) mod ssr {
         service::session::of_request(&request_parts()?)
     }
 
-    /// Who is calling, and what their messages are counted against.
+    /// Who is calling, and what their messages are counted against: as
+    /// every other way in finds it.
     pub async fn identity(chat: &Chat) -> Result<Identity, ChatError> {
-        let guest_key = request_parts().and_then(|parts| {
-            parts
-                .headers
-                .get("x-chat-guest-key")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        });
-        // A program may load a page with its API token, as the API's
-        // callers do.
-        let authorization = request_parts().and_then(|parts| {
-            parts
-                .headers
-                .get(axum::http::header::AUTHORIZATION)
-                .map(|v| v.to_str().unwrap_or("?").to_owned())
-        });
-        Ok(chat
-            .identify(
-                authorization.as_deref(),
-                session().as_ref(),
-                client_address(),
-                guest_key.as_deref(),
-            )
-            .await?)
-    }
-
-    fn client_address() -> std::net::IpAddr {
-        request_parts()
-            .and_then(|parts| {
-                parts
-                    .extensions
-                    .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                    .map(|info| info.0.ip())
-            })
-            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+        let parts = request_parts().unwrap_or_else(|| http::Request::new(()).into_parts().0);
+        Ok(chat.identify_request(&parts).await?)
     }
 
     fn set_status(status: u16) {

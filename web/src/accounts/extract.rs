@@ -1,7 +1,7 @@
 //! Extractors the account forms share: a well-formed form body, and the
 //! logged-in member behind the session.
 
-use super::respond::{bad_form, see_other};
+use super::respond::{bad_form, see_other, unavailable_page};
 use crate::AppState;
 use axum::Form;
 use axum::extract::rejection::FormRejection;
@@ -45,11 +45,7 @@ impl FromRequestParts<AppState> for Member {
             Ok(None) => Err(see_other("/login")),
             Err(e) => {
                 tracing::error!(error = %e, "session's account not loaded");
-                Err((
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    "the accounts are unavailable right now, please retry",
-                )
-                    .into_response())
+                Err(unavailable_page("The accounts are", "/"))
             }
         }
     }

@@ -1,8 +1,7 @@
 //! `POST /logout`.
 
-use super::respond::see_other;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use super::respond::{see_other, unavailable_page};
+use axum::response::Response;
 use service::session::{Session, log_out, logged_in, set_flash};
 
 /// `POST /logout`: ends the session; the flash lives in a fresh one.
@@ -13,11 +12,7 @@ pub async fn submit(session: Session) -> Response {
     }
     if let Err(e) = log_out(&session).await {
         tracing::error!(error = %e, "logout failed");
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "logout failed, please retry",
-        )
-            .into_response();
+        return unavailable_page("Logging out is", "/");
     }
     set_flash(&session, "Logged out").await;
     see_other("/")

@@ -50,19 +50,43 @@ pub fn capitalised(text: &str) -> String {
 /// 429 with `Retry-After`, as a page a person can read.
 pub fn too_many_attempts(retry: RetryAfter, back_to: &str) -> Response {
     let seconds = retry.seconds();
-    let page = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/pkg/chat.css\">\
-         <title>Too many attempts</title></head><body><main class=\"page notice\">\
-         <h1>Too many attempts</h1>\
-         <p id=\"retry-after\">Please wait {seconds} s before trying again.</p>\
-         <p><a href=\"{back_to}\">Back</a></p></main></body></html>"
+    let page = notice_page(
+        "Too many attempts",
+        &format!("<p id=\"retry-after\">Please wait {seconds} s before trying again.</p>"),
+        back_to,
     );
     (
         StatusCode::TOO_MANY_REQUESTS,
         [(header::RETRY_AFTER, seconds.to_string())],
-        Html(page),
+        page,
     )
         .into_response()
+}
+
+/// 503 for a form or page whose store is away: the one way the pages say
+/// so (the API's is its JSON error).
+pub fn unavailable_page(what: &str, back_to: &str) -> Response {
+    let page = notice_page(
+        "Please try again",
+        &format!("<p>{what} unavailable right now, please retry.</p>"),
+        back_to,
+    );
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "5".to_owned())],
+        page,
+    )
+        .into_response()
+}
+
+/// A page with one notice and a way back; `body_html` is trusted markup.
+fn notice_page(title: &str, body_html: &str, back_to: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/pkg/chat.css\">\
+         <title>{title}</title></head><body><main class=\"page notice\">\
+         <h1>{title}</h1>{body_html}\
+         <p><a href=\"{back_to}\">Back</a></p></main></body></html>"
+    ))
 }

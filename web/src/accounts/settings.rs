@@ -2,11 +2,13 @@
 //! under `/settings`, behind the login guard.
 
 use super::extract::{Member, ValidForm};
-use super::respond::{page as html_page, see_other, too_many_attempts, unavailable};
+use super::respond::{
+    page as html_page, see_other, too_many_attempts, unavailable, unavailable_page,
+};
 use super::viewer;
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use model::account::AccountSettings;
 use serde::Deserialize;
 use service::accounts::AccountError;
@@ -37,11 +39,7 @@ pub async fn page(
         Ok(None) => see_other("/login"),
         Err(e) => {
             tracing::error!(error = %e, "settings page failed");
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "the settings are unavailable right now, please retry",
-            )
-                .into_response()
+            unavailable_page("Your settings are", "/settings")
         }
     }
 }

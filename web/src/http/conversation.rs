@@ -2,26 +2,20 @@
 //! (`PATCH`), delete, react (`PUT` / `DELETE .../reactions/{emoji}`), and
 //! who reacted and what it said before (`GET .../reactions`, `.../edits`).
 
-use super::error::{ApiError, bad_json, bad_path, bad_query};
-use super::identity::{Caller, identify};
+use super::error::ApiError;
+use super::identity::{ApiJson, ApiPath, ApiQuery, Caller, RoomAnd};
 use crate::AppState;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use model::api::{EditHistory, MessageChange, ReactionList};
 use model::message::ChatMessage;
 use model::room::RoomName;
 use serde::Deserialize;
-use service::session::Session;
-use std::net::SocketAddr;
 
 /// The room and message a request is about.
-fn target(
-    path: Result<Path<(String, String)>, PathRejection>,
-) -> Result<(RoomName, u64), ApiError> {
-    let Path((room, seq)) = path.map_err(bad_path)?;
-    Ok((RoomName::parse(&room)?, parse_seq(&seq)?))
+fn target(RoomAnd(room, seq): RoomAnd) -> Result<(RoomName, u64), ApiError> {
+    Ok((room, parse_seq(&seq)?))
 }
 
 fn parse_seq(seq: &str) -> Result<u64, ApiError> {
@@ -39,15 +33,11 @@ fn parse_seq(seq: &str) -> Result<u64, ApiError> {
 /// as it is now.
 pub async fn edit(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    session: Session,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
-    body: Result<Json<MessageChange>, JsonRejection>,
+    path: RoomAnd,
+    Caller(identity): Caller,
+    ApiJson(change): ApiJson<MessageChange>,
 ) -> Result<Json<ChatMessage>, ApiError> {
     let (room, seq) = target(path)?;
-    let Json(change) = body.map_err(bad_json)?;
-    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     Ok(Json(
         state.chat.edit(&identity, &room, seq, &change.body).await?,
     ))
@@ -62,15 +52,11 @@ pub struct RemovalQuery {
 
 pub async fn delete(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    session: Session,
-    headers: HeaderMap,
-    path: Result<Path<(String, String)>, PathRejection>,
-    query: Result<Query<RemovalQuery>, QueryRejection>,
+    path: RoomAnd,
+    ApiQuery(query): ApiQuery<RemovalQuery>,
+    Caller(identity): Caller,
 ) -> Result<StatusCode, ApiError> {
     let (room, seq) = target(path)?;
-    let Query(query) = query.map_err(bad_query)?;
-    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     state
         .chat
         .delete(&identity, &room, seq, query.reason.as_deref())
@@ -82,36 +68,28 @@ pub async fn delete(
 /// message as it is now.
 pub async fn react(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    session: Session,
-    headers: HeaderMap,
-    path: Result<Path<(String, String, String)>, PathRejection>,
+    ApiPath(path): ApiPath<(String, String, String)>,
+    Caller(identity): Caller,
 ) -> Result<Json<ChatMessage>, ApiError> {
-    toggle(state, peer, session, headers, path, true).await
+    toggle(state, identity, path, true).await
 }
 
 /// `DELETE /api/rooms/{room}/messages/{seq}/reactions/{emoji}`
 pub async fn unreact(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    session: Session,
-    headers: HeaderMap,
-    path: Result<Path<(String, String, String)>, PathRejection>,
+    ApiPath(path): ApiPath<(String, String, String)>,
+    Caller(identity): Caller,
 ) -> Result<Json<ChatMessage>, ApiError> {
-    toggle(state, peer, session, headers, path, false).await
+    toggle(state, identity, path, false).await
 }
 
 async fn toggle(
     state: AppState,
-    peer: SocketAddr,
-    session: Session,
-    headers: HeaderMap,
-    path: Result<Path<(String, String, String)>, PathRejection>,
+    identity: service::access::Identity,
+    (room, seq, emoji): (String, String, String),
     on: bool,
 ) -> Result<Json<ChatMessage>, ApiError> {
-    let Path((room, seq, emoji)) = path.map_err(bad_path)?;
     let (room, seq) = (RoomName::parse(&room)?, parse_seq(&seq)?);
-    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     Ok(Json(
         state.chat.react(&identity, &room, seq, &emoji, on).await?,
     ))
@@ -121,7 +99,7 @@ async fn toggle(
 pub async fn edits(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    path: Result<Path<(String, String)>, PathRejection>,
+    path: RoomAnd,
 ) -> Result<Json<EditHistory>, ApiError> {
     let (room, seq) = target(path)?;
     Ok(Json(state.chat.edits(&identity, &room, seq).await?))
@@ -131,7 +109,7 @@ pub async fn edits(
 pub async fn reactions(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    path: Result<Path<(String, String)>, PathRejection>,
+    path: RoomAnd,
 ) -> Result<Json<ReactionList>, ApiError> {
     let (room, seq) = target(path)?;
     Ok(Json(state.chat.reactions(&identity, &room, seq).await?))
@@ -146,9 +124,8 @@ pub struct NamesQuery {
 /// `GET /api/names?prefix=`: registered names for `@` autocomplete.
 pub async fn names(
     State(state): State<AppState>,
-    query: Result<Query<NamesQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<NamesQuery>,
 ) -> Result<Json<Vec<String>>, ApiError> {
-    let Query(query) = query.map_err(bad_query)?;
     Ok(Json(state.chat.names_starting(&query.prefix)))
 }
 

@@ -1,52 +1,97 @@
-//! Who is calling the API: the account of a Bearer token, else the
-//! session cookie's account, else a guest.
+//! What an API handler takes from a request, each with the API error as
+//! its rejection: the caller (a Bearer token's account, else the
+//! session's, else a guest), the room (and name) of the path, a query and
+//! a JSON body.
 
-use super::error::ApiError;
-use axum::http::{HeaderMap, header};
-use service::Chat;
+use super::error::{ApiError, bad_json, bad_path, bad_query};
+use axum::Json;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use model::room::RoomName;
+use serde::de::DeserializeOwned;
 use service::access::Identity;
-use service::session::Session;
-use std::net::IpAddr;
 
-pub async fn identify(
-    chat: &Chat,
-    headers: &HeaderMap,
-    session: &Session,
-    address: IpAddr,
-) -> Result<Identity, ApiError> {
-    // A header that is not text is no Bearer token: the service says so.
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .map(|value| value.to_str().unwrap_or("?"));
-    let guest_key = crate::middleware::guest_key::of(headers);
-    Ok(chat
-        .identify(authorization, Some(session), address, guest_key)
-        .await?)
-}
-
-/// The caller of an API request, as [`identify`] finds it: for handlers
-/// that need nothing else of the request's parts.
+/// The caller of a request, as [`service::Chat::identify_request`] finds it.
 pub struct Caller(pub Identity);
 
-impl axum::extract::FromRequestParts<crate::AppState> for Caller {
-    type Rejection = axum::response::Response;
+impl FromRequestParts<crate::AppState> for Caller {
+    type Rejection = ApiError;
 
     async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
+        parts: &mut Parts,
         state: &crate::AppState,
-    ) -> Result<Self, Self::Rejection> {
-        use axum::response::IntoResponse;
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip())
-            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        let session = Session::from_request_parts(parts, state)
+    ) -> Result<Self, ApiError> {
+        Ok(Caller(state.chat.identify_request(parts).await?))
+    }
+}
+
+/// The room a request is about: the path's `{room}`, a valid room name.
+pub struct RoomPath(pub RoomName);
+
+impl<S: Send + Sync> FromRequestParts<S> for RoomPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(room) = Path::<String>::from_request_parts(parts, state)
             .await
-            .map_err(IntoResponse::into_response)?;
-        identify(&state.chat, &parts.headers, &session, peer)
+            .map_err(bad_path)?;
+        Ok(RoomPath(RoomName::parse(&room)?))
+    }
+}
+
+/// The room and the second segment of the path (an account's name, a
+/// message id) a request is about.
+pub struct RoomAnd(pub RoomName, pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RoomAnd {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path((room, second)) = Path::<(String, String)>::from_request_parts(parts, state)
             .await
-            .map(Caller)
-            .map_err(IntoResponse::into_response)
+            .map_err(bad_path)?;
+        Ok(RoomAnd(RoomName::parse(&room)?, second))
+    }
+}
+
+/// Path parameters of any other shape.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(bad_path)?;
+        Ok(ApiPath(value))
+    }
+}
+
+/// A query string.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(bad_query)?;
+        Ok(ApiQuery(value))
+    }
+}
+
+/// A JSON body.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(value) = Json::<T>::from_request(request, state)
+            .await
+            .map_err(bad_json)?;
+        Ok(ApiJson(value))
     }
 }

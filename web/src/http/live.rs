@@ -2,14 +2,12 @@
 //! room follow gives the room's messages in order, each once (replay, then
 //! live); this module only writes them to the socket, pings, and closes.
 
-use super::error::{ApiError, bad_path, bad_query};
-use super::identity::identify;
+use super::error::ApiError;
+use super::identity::{ApiQuery, RoomPath};
 use super::presence::Here;
 use crate::AppState;
-use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use model::ErrorKind;
 use model::api::LiveQuery;
@@ -18,7 +16,6 @@ use model::room_policy::StandingFrame;
 use service::access::{Action, Identity};
 use service::follow::RoomFollow;
 use service::hub::LiveFrame;
-use service::session::Session;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
@@ -101,56 +98,59 @@ enum Frames {
     Events,
 }
 
+/// The caller of a socket, with the ends of credentials heard from before
+/// it was identified: an end of its login or token comes either before
+/// (identifying sees it) or after (heard).
+pub struct SocketCaller(Identity, tokio::sync::broadcast::Receiver<i64>);
+
+impl axum::extract::FromRequestParts<AppState> for SocketCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let credential_ends = state.chat.credential_ends();
+        let identity = state.chat.identify_request(parts).await?;
+        Ok(SocketCaller(identity, credential_ends))
+    }
+}
+
 /// `GET /api/rooms/{room}/live`: new messages as message objects.
-#[allow(clippy::too_many_arguments)]
 pub async fn live(
     state: State<AppState>,
     peer: ConnectInfo<SocketAddr>,
-    session: Session,
-    headers: HeaderMap,
-    room: Result<Path<String>, PathRejection>,
-    query: Result<Query<LiveQuery>, QueryRejection>,
+    RoomPath(room): RoomPath,
+    ApiQuery(query): ApiQuery<LiveQuery>,
+    caller: SocketCaller,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    // Heard from before the caller is identified: an end of its login or
-    // token comes either before (identify sees it) or after (heard).
-    let credential_ends = state.chat.credential_ends();
-    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
-    let caller = (identity, credential_ends);
     open(state, peer, room, query, upgrade, Frames::Messages, caller).await
 }
 
 /// `GET /api/rooms/{room}/events`: messages, edits, deletes and reactions
 /// as typed frames, and who is here and typing. The tab counts as present
 /// while the socket is open.
-#[allow(clippy::too_many_arguments)]
 pub async fn events(
     state: State<AppState>,
     peer: ConnectInfo<SocketAddr>,
-    session: Session,
-    headers: HeaderMap,
-    room: Result<Path<String>, PathRejection>,
-    query: Result<Query<LiveQuery>, QueryRejection>,
+    RoomPath(room): RoomPath,
+    ApiQuery(query): ApiQuery<LiveQuery>,
+    caller: SocketCaller,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let credential_ends = state.chat.credential_ends();
-    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
-    let caller = (identity, credential_ends);
     open(state, peer, room, query, upgrade, Frames::Events, caller).await
 }
 
 async fn open(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    room: Result<Path<String>, PathRejection>,
-    query: Result<Query<LiveQuery>, QueryRejection>,
+    room: RoomName,
+    query: LiveQuery,
     upgrade: WebSocketUpgrade,
     frames: Frames,
-    (identity, credential_ends): (Identity, tokio::sync::broadcast::Receiver<i64>),
+    SocketCaller(identity, credential_ends): SocketCaller,
 ) -> Result<Response, ApiError> {
-    let Path(room) = room.map_err(bad_path)?;
-    let room = RoomName::parse(&room)?;
-    let Query(query) = query.map_err(bad_query)?;
     let chat = state.chat.clone();
     let place = state.live.admit(peer.ip())?;
     // Joined before the upgrade is answered: "only new messages" means new

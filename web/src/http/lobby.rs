@@ -2,16 +2,13 @@
 //! default rooms on the last page), with an account's unread counts.
 
 use super::error::ApiError;
-use super::identity::identify;
+use super::identity::{ApiQuery, Caller};
 use crate::AppState;
 use crate::accounts::respond::page as html_page;
 use crate::accounts::viewer;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use service::session::Session;
-use std::net::SocketAddr;
 
 /// How many rooms a lobby page shows.
 const LOBBY_PAGE_SIZE: usize = 50;
@@ -23,14 +20,13 @@ pub struct LobbyQuery {
 
 pub async fn page(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     session: Session,
-    headers: HeaderMap,
-    query: Result<Query<LobbyQuery>, QueryRejection>,
+    query: Result<ApiQuery<LobbyQuery>, ApiError>,
+    caller: Result<Caller, ApiError>,
 ) -> Response {
-    let after = query.ok().and_then(|Query(q)| q.after);
+    let after = query.ok().and_then(|ApiQuery(q)| q.after);
     let listed = async {
-        let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
+        let Caller(identity) = caller?;
         let mut rooms = state
             .chat
             .lobby_rooms(&identity, after, LOBBY_PAGE_SIZE)

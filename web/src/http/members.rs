@@ -3,13 +3,11 @@
 //! .../moderators/{name}`), invite links (`POST .../invites`, `POST
 //! /api/invites/{token}` to join).
 
-use super::error::{ApiError, bad_path};
-use super::identity::Caller;
-use super::room_settings::{room_and_name, room_of};
+use super::error::ApiError;
+use super::identity::{ApiPath, Caller, RoomAnd, RoomPath};
 use crate::AppState;
 use axum::Json;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use model::room_policy::{Invite, Member, NewInvite, RoomInfo};
 
@@ -17,9 +15,8 @@ use model::room_policy::{Invite, Member, NewInvite, RoomInfo};
 pub async fn list(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    room: Result<Path<String>, PathRejection>,
+    RoomPath(room): RoomPath,
 ) -> Result<Json<Vec<Member>>, ApiError> {
-    let room = room_of(room)?;
     Ok(Json(state.chat.members(&identity, &room)?))
 }
 
@@ -27,9 +24,8 @@ pub async fn list(
 pub async fn add(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    path: Result<Path<(String, String)>, PathRejection>,
+    RoomAnd(room, name): RoomAnd,
 ) -> Result<StatusCode, ApiError> {
-    let (room, name) = room_and_name(path)?;
     state.chat.set_member(&identity, &room, &name, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -38,9 +34,8 @@ pub async fn add(
 pub async fn remove(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    path: Result<Path<(String, String)>, PathRejection>,
+    RoomAnd(room, name): RoomAnd,
 ) -> Result<StatusCode, ApiError> {
-    let (room, name) = room_and_name(path)?;
     state
         .chat
         .set_member(&identity, &room, &name, false)
@@ -52,9 +47,8 @@ pub async fn remove(
 pub async fn add_moderator(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    path: Result<Path<(String, String)>, PathRejection>,
+    RoomAnd(room, name): RoomAnd,
 ) -> Result<StatusCode, ApiError> {
-    let (room, name) = room_and_name(path)?;
     state
         .chat
         .set_moderator(&identity, &room, &name, true)
@@ -66,9 +60,8 @@ pub async fn add_moderator(
 pub async fn remove_moderator(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    path: Result<Path<(String, String)>, PathRejection>,
+    RoomAnd(room, name): RoomAnd,
 ) -> Result<StatusCode, ApiError> {
-    let (room, name) = room_and_name(path)?;
     state
         .chat
         .set_moderator(&identity, &room, &name, false)
@@ -80,10 +73,9 @@ pub async fn remove_moderator(
 pub async fn invite(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    room: Result<Path<String>, PathRejection>,
+    RoomPath(room): RoomPath,
     body: Option<Json<NewInvite>>,
 ) -> Result<(StatusCode, Json<Invite>), ApiError> {
-    let room = room_of(room)?;
     let new = body.map(|Json(new)| new).unwrap_or_default();
     let invite = state.chat.create_invite(&identity, &room, &new).await?;
     Ok((StatusCode::CREATED, Json(invite)))
@@ -93,8 +85,7 @@ pub async fn invite(
 pub async fn join(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    token: Result<Path<String>, PathRejection>,
+    ApiPath(token): ApiPath<String>,
 ) -> Result<Json<RoomInfo>, ApiError> {
-    let Path(token) = token.map_err(bad_path)?;
     Ok(Json(state.chat.join(&identity, &token).await?))
 }

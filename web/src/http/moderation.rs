@@ -4,13 +4,11 @@
 //! moderation log (`GET .../modlog`). Removing a message is `DELETE
 //! .../messages/{seq}` (see `conversation`).
 
-use super::error::{ApiError, bad_json};
-use super::identity::Caller;
-use super::room_settings::{room_and_name, room_of};
+use super::error::ApiError;
+use super::identity::{ApiJson, Caller, RoomAnd, RoomPath};
 use crate::AppState;
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use model::room_policy::{ModLog, NewBan, NewTimeout, Sanction};
 
@@ -18,11 +16,9 @@ use model::room_policy::{ModLog, NewBan, NewTimeout, Sanction};
 pub async fn timeout(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    room: Result<Path<String>, PathRejection>,
-    body: Result<Json<NewTimeout>, JsonRejection>,
+    RoomPath(room): RoomPath,
+    ApiJson(new): ApiJson<NewTimeout>,
 ) -> Result<(StatusCode, Json<Sanction>), ApiError> {
-    let room = room_of(room)?;
-    let Json(new) = body.map_err(bad_json)?;
     let sanction = state.chat.timeout(&identity, &room, &new).await?;
     Ok((StatusCode::CREATED, Json(sanction)))
 }
@@ -31,9 +27,8 @@ pub async fn timeout(
 pub async fn end_timeout(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    path: Result<Path<(String, String)>, PathRejection>,
+    RoomAnd(room, name): RoomAnd,
 ) -> Result<StatusCode, ApiError> {
-    let (room, name) = room_and_name(path)?;
     state.chat.end_timeout(&identity, &room, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -42,11 +37,9 @@ pub async fn end_timeout(
 pub async fn ban(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    room: Result<Path<String>, PathRejection>,
-    body: Result<Json<NewBan>, JsonRejection>,
+    RoomPath(room): RoomPath,
+    ApiJson(new): ApiJson<NewBan>,
 ) -> Result<(StatusCode, Json<Sanction>), ApiError> {
-    let room = room_of(room)?;
-    let Json(new) = body.map_err(bad_json)?;
     let sanction = state.chat.ban(&identity, &room, &new).await?;
     Ok((StatusCode::CREATED, Json(sanction)))
 }
@@ -55,9 +48,8 @@ pub async fn ban(
 pub async fn unban(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    path: Result<Path<(String, String)>, PathRejection>,
+    RoomAnd(room, name): RoomAnd,
 ) -> Result<StatusCode, ApiError> {
-    let (room, name) = room_and_name(path)?;
     state.chat.unban(&identity, &room, &name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -66,9 +58,8 @@ pub async fn unban(
 pub async fn sanctions(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    room: Result<Path<String>, PathRejection>,
+    RoomPath(room): RoomPath,
 ) -> Result<Json<Vec<Sanction>>, ApiError> {
-    let room = room_of(room)?;
     Ok(Json(state.chat.sanctions(&identity, &room)?))
 }
 
@@ -76,8 +67,7 @@ pub async fn sanctions(
 pub async fn modlog(
     State(state): State<AppState>,
     Caller(identity): Caller,
-    room: Result<Path<String>, PathRejection>,
+    RoomPath(room): RoomPath,
 ) -> Result<Json<ModLog>, ApiError> {
-    let room = room_of(room)?;
     Ok(Json(state.chat.modlog(&identity, &room).await?))
 }

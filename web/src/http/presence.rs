@@ -3,12 +3,11 @@
 //! (a tab is present while its socket is open; it may say it is typing or
 //! idle; it receives presence and typing frames).
 
-use super::error::{ApiError, bad_json, bad_path};
-use super::identity::identify;
+use super::error::{ApiError, bad_json};
+use super::identity::{Caller, RoomPath};
 use crate::AppState;
 use axum::Json;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use model::presence::{PresenceState, Present, TabSignal, TypingNotice};
 use model::room::RoomName;
@@ -16,8 +15,6 @@ use service::Chat;
 use service::access::Identity;
 use service::presence::Visit;
 use service::read_position::ReadMoved;
-use service::session::Session;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast;
@@ -28,30 +25,21 @@ const TYPING_AT_MOST_EVERY: Duration = Duration::from_secs(1);
 /// `GET /api/rooms/{room}/presence`
 pub async fn list(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    session: Session,
-    headers: HeaderMap,
-    room: Result<Path<String>, PathRejection>,
+    RoomPath(room): RoomPath,
+    Caller(identity): Caller,
 ) -> Result<Json<Vec<Present>>, ApiError> {
-    let Path(room) = room.map_err(bad_path)?;
-    let room = RoomName::parse(&room)?;
-    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     Ok(Json(state.chat.presence(&identity, &room).await?))
 }
 
 /// `POST /api/rooms/{room}/typing` `{"on"?, "name"?}`: 204.
 pub async fn typing(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    session: Session,
+    RoomPath(room): RoomPath,
+    Caller(identity): Caller,
     headers: HeaderMap,
-    room: Result<Path<String>, PathRejection>,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let Path(room) = room.map_err(bad_path)?;
-    let room = RoomName::parse(&room)?;
     let notice = typing_notice(&headers, &body)?;
-    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     state
         .chat
         .typing(&room, &identity, &notice.name, notice.on)

@@ -5,12 +5,12 @@
 //! the gate in front of the room page itself, which asks the access rule
 //! before the page is rendered (404 for a hidden room).
 
-use super::identity::{Caller, identify};
+use super::identity::Caller;
 use crate::AppState;
 use crate::accounts::respond::{page as html_page, see_other};
 use crate::accounts::viewer;
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -22,7 +22,6 @@ use model::room_policy::{
 use model::url::percent_encode;
 use service::access::Action;
 use service::session::{Session, set_flash};
-use std::net::SocketAddr;
 
 /// What a refused page answers: a hidden room is "not found", a guest is
 /// sent to log in, anything else says why.
@@ -57,17 +56,15 @@ pub async fn room_gate(
         .filter(|rest| !rest.contains('/'))
         .and_then(|name| RoomName::parse(name).ok());
     if let (Some(room), &Method::GET) = (room, request.method()) {
-        let peer = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or([127, 0, 0, 1].into(), |c| c.0.ip());
-        let checked = match identify(&state.chat, request.headers(), &session, peer).await {
+        let (parts, body) = request.into_parts();
+        let checked = match state.chat.identify_request(&parts).await {
             Ok(identity) => state.chat.check(&identity, Action::Read, &room).map(|_| ()),
-            Err(e) => Err(e.0),
+            Err(e) => Err(e),
         };
         if let Err(e) = checked {
             return refused(&state, &session, &path, e).await;
         }
+        return next.run(Request::from_parts(parts, body)).await;
     }
     next.run(request).await
 }

@@ -3,30 +3,22 @@
 //! names the next page while more remain. With a session or token each
 //! room also says what the account has not read (`unread`, `mentions`).
 
-use super::error::{ApiError, bad_query};
-use super::identity::identify;
+use super::error::ApiError;
+use super::identity::{ApiQuery, Caller};
 use crate::AppState;
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::http::header::LINK;
 use axum::response::{IntoResponse, Response};
 use model::api::RoomsQuery;
 use model::room::ROOM_PAGE_SIZE;
-use service::session::Session;
-use std::net::SocketAddr;
 
 pub async fn list(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    session: Session,
-    headers: HeaderMap,
-    query: Result<Query<RoomsQuery>, QueryRejection>,
+    ApiQuery(query): ApiQuery<RoomsQuery>,
+    Caller(identity): Caller,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(bad_query)?;
     let limit = query.limit.unwrap_or(ROOM_PAGE_SIZE);
-    let identity = identify(&state.chat, &headers, &session, peer.ip()).await?;
     let mut page = state.chat.rooms(&identity, query.after, limit).await?;
     // An account (session or token) also gets its unread counts.
     state.chat.count_unread(&identity, &mut page.rooms).await?;

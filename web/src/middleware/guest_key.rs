@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 pub const COOKIE_NAME: &str = "chat_guest";
-pub const HEADER: &str = "x-chat-guest-key";
+pub const HEADER: &str = service::caller::GUEST_KEY_HEADER;
 /// A year: a guest's key outlives the edit window and the history.
 const MAX_AGE_S: u64 = 365 * 24 * 3600;
 
