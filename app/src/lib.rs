@@ -3,6 +3,7 @@
 //! `browser/`, and the server functions the pages call in `server_fns/`.
 #![recursion_limit = "256"]
 
+pub mod assets;
 #[cfg(feature = "hydrate")]
 pub mod browser;
 pub mod components;
@@ -14,7 +15,7 @@ pub mod server_fns;
 use components::account_bar::ViewerResource;
 use components::local_time::Hydrated;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -32,6 +33,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 // No favicon request, so no 404 in the console.
                 <link rel="icon" href="data:," />
+                // Hydrated code never touches it: a hashed name cannot
+                // differ between server and browser.
+                <link rel="stylesheet" id="leptos" href=assets::stylesheet_href() />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -55,7 +59,6 @@ pub fn App() -> impl IntoView {
     )));
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/chat.css" />
         <Title text="Chat" />
         <Router>
             <Routes fallback=|| view! { <pages::not_found::NotFound /> }>

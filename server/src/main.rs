@@ -20,6 +20,10 @@ use web::web_ui::{ResponseFuture, WebUi};
 struct LeptosApp;
 
 impl WebUi for LeptosApp {
+    fn use_hashed_names(&self, site_root: &std::path::Path) -> bool {
+        app::assets::use_hashed_names(site_root)
+    }
+
     fn pages(&self, options: LeptosOptions, chat: Chat) -> Router {
         app::serve::pages(options, chat)
     }
@@ -62,6 +66,16 @@ impl WebUi for LeptosApp {
 
     fn room_refused_page(&self, viewer: Viewer, title: &str, text: String) -> String {
         app::pages::room_admin::room_refused_page(viewer, title, text)
+    }
+
+    fn notice_page(
+        &self,
+        title: &str,
+        note: String,
+        note_id: &'static str,
+        back_to: String,
+    ) -> String {
+        app::pages::account::notice_page(title, note, note_id, back_to)
     }
 }
 

@@ -128,7 +128,9 @@ pub async fn run(
         .await
         .map_err(StartError::Sessions)?;
 
-    let leptos_options = leptos_options(&settings);
+    let mut leptos_options = leptos_options(&settings);
+    let site_root = PathBuf::from(leptos_options.site_root.as_ref());
+    leptos_options.hash_files |= ui.use_hashed_names(&site_root);
     let addr = leptos_options.site_addr;
     let state = AppState {
         leptos_options,

@@ -106,6 +106,9 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
         .route("/settings/sessions/end", post(settings::end_sessions))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .merge(crate::http::site::pkg(std::path::Path::new(
+            state.leptos_options.site_root.as_ref(),
+        )))
         // The Leptos pages (`/r/{room}`, behind the access rule) and the
         // static site.
         .fallback_service(pages.layer(axum::middleware::from_fn_with_state(
@@ -130,4 +133,5 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
             origin::refuse_cross_site,
         ))
         .layer(axum::middleware::from_fn(peer::attach))
+        .layer(crate::http::site::compression())
 }

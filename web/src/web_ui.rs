@@ -19,6 +19,9 @@ use std::pin::Pin;
 pub type ResponseFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 pub trait WebUi: Send + Sync + 'static {
+    /// Whether the site at `site_root` names its files by their content
+    /// (a hashed release build); the pages then link those names.
+    fn use_hashed_names(&self, site_root: &std::path::Path) -> bool;
     /// The pages (`/r/{room}`), the static site and the 404 page.
     fn pages(&self, options: LeptosOptions, chat: Chat) -> Router;
     /// One call of a page's server function (`/fn/*`).
@@ -43,4 +46,13 @@ pub trait WebUi: Send + Sync + 'static {
     fn invite_page(&self, viewer: Viewer, room: String, token: String) -> String;
     /// A room page the viewer may not see, and why (`title`, `text`).
     fn room_refused_page(&self, viewer: Viewer, title: &str, text: String) -> String;
+    /// A page that says one thing (`note`, with the element id `note_id`)
+    /// and leads back to `back_to`.
+    fn notice_page(
+        &self,
+        title: &str,
+        note: String,
+        note_id: &'static str,
+        back_to: String,
+    ) -> String;
 }

@@ -93,6 +93,29 @@ pub(crate) fn document<V: IntoView + 'static>(
     })
 }
 
+/// A page that says one thing (too many attempts, try again later) and
+/// leads back; `note_id` names the sentence for tests and scripts.
+pub fn notice_page(title: &str, note: String, note_id: &'static str, back_to: String) -> String {
+    let owner = Owner::new();
+    let title = title.to_owned();
+    owner.with(move || {
+        view! {
+            <!DOCTYPE html>
+            <html lang="en">
+                <PlainHead title=format!("{title} · Chat") />
+                <body>
+                    <main class="page notice">
+                        <h1>{title}</h1>
+                        <p id=note_id>{note}</p>
+                        <p><a href=back_to>"Back"</a></p>
+                    </main>
+                </body>
+            </html>
+        }
+        .to_html()
+    })
+}
+
 /// The `<head>` of a page rendered on the server only (no hydration).
 #[component]
 pub(crate) fn PlainHead(title: String) -> impl IntoView {
@@ -102,7 +125,7 @@ pub(crate) fn PlainHead(title: String) -> impl IntoView {
             <meta name="viewport" content="width=device-width, initial-scale=1" />
             <meta name="color-scheme" content="light dark" />
             <link rel="icon" href="data:," />
-            <link rel="stylesheet" href="/pkg/chat.css" />
+            <link rel="stylesheet" href=crate::assets::stylesheet_href() />
             <title>{title}</title>
         </head>
     }

@@ -45,7 +45,7 @@ impl FromRequestParts<AppState> for Member {
             Ok(None) => Err(see_other("/login")),
             Err(e) => {
                 tracing::error!(error = %e, "session's account not loaded");
-                Err(unavailable_page("The accounts are", "/"))
+                Err(unavailable_page(state.ui.as_ref(), "The accounts are", "/"))
             }
         }
     }

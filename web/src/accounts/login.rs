@@ -34,7 +34,7 @@ pub async fn submit(
 ) -> Response {
     let next = safe_return_path(&form.next);
     if let Err(retry) = state.chat.limits().login_attempt(&form.name, peer.ip()) {
-        return too_many_attempts(retry, &form_url("/login", next));
+        return too_many_attempts(state.ui.as_ref(), retry, &form_url("/login", next));
     }
     match state
         .chat

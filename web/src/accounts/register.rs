@@ -38,7 +38,7 @@ pub async fn submit(
     // Account creation counts as a login attempt from the address, so one
     // client cannot mass-register.
     if let Err(retry) = state.chat.limits().registration_attempt(peer.ip()) {
-        return too_many_attempts(retry, &form_url("/register", next));
+        return too_many_attempts(state.ui.as_ref(), retry, &form_url("/register", next));
     }
     match state.chat.register(&form.name, &form.password).await {
         Ok(account) => {

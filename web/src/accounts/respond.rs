@@ -1,6 +1,7 @@
 //! How the account forms answer: a page that is never cached, a redirect,
 //! a flash for what went wrong, and a readable 429.
 
+use crate::web_ui::WebUi;
 use axum::extract::rejection::FormRejection;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -48,45 +49,35 @@ pub fn capitalised(text: &str) -> String {
 }
 
 /// 429 with `Retry-After`, as a page a person can read.
-pub fn too_many_attempts(retry: RetryAfter, back_to: &str) -> Response {
+pub fn too_many_attempts(ui: &dyn WebUi, retry: RetryAfter, back_to: &str) -> Response {
     let seconds = retry.seconds();
-    let page = notice_page(
+    let page = ui.notice_page(
         "Too many attempts",
-        &format!("<p id=\"retry-after\">Please wait {seconds} s before trying again.</p>"),
-        back_to,
+        format!("Please wait {seconds} s before trying again."),
+        "retry-after",
+        back_to.to_owned(),
     );
     (
         StatusCode::TOO_MANY_REQUESTS,
         [(header::RETRY_AFTER, seconds.to_string())],
-        page,
+        Html(page),
     )
         .into_response()
 }
 
 /// 503 for a form or page whose store is away: the one way the pages say
 /// so (the API's is its JSON error).
-pub fn unavailable_page(what: &str, back_to: &str) -> Response {
-    let page = notice_page(
+pub fn unavailable_page(ui: &dyn WebUi, what: &str, back_to: &str) -> Response {
+    let page = ui.notice_page(
         "Please try again",
-        &format!("<p>{what} unavailable right now, please retry.</p>"),
-        back_to,
+        format!("{what} unavailable right now, please retry."),
+        "unavailable",
+        back_to.to_owned(),
     );
     (
         StatusCode::SERVICE_UNAVAILABLE,
         [(header::RETRY_AFTER, "5".to_owned())],
-        page,
+        Html(page),
     )
         .into_response()
-}
-
-/// A page with one notice and a way back; `body_html` is trusted markup.
-fn notice_page(title: &str, body_html: &str, back_to: &str) -> Html<String> {
-    Html(format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <link rel=\"icon\" href=\"data:,\"><link rel=\"stylesheet\" href=\"/pkg/chat.css\">\
-         <title>{title}</title></head><body><main class=\"page notice\">\
-         <h1>{title}</h1>{body_html}\
-         <p><a href=\"{back_to}\">Back</a></p></main></body></html>"
-    ))
 }

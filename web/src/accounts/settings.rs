@@ -39,7 +39,7 @@ pub async fn page(
         Ok(None) => see_other("/login"),
         Err(e) => {
             tracing::error!(error = %e, "settings page failed");
-            unavailable_page("Your settings are", "/settings")
+            unavailable_page(state.ui.as_ref(), "Your settings are", "/settings")
         }
     }
 }
@@ -95,7 +95,7 @@ pub async fn password(
     // Each try costs a full argon2 verify, and a stolen session could guess
     // the current password: limited like logins.
     if let Err(retry) = state.chat.limits().login_attempt(&account.name, peer.ip()) {
-        return too_many_attempts(retry, SETTINGS);
+        return too_many_attempts(state.ui.as_ref(), retry, SETTINGS);
     }
     let chat = &state.chat;
     let changed = async {

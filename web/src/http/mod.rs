@@ -18,3 +18,4 @@ pub mod room_pages;
 pub mod room_settings;
 pub mod rooms;
 pub mod server_fns;
+pub mod site;
