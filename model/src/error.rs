@@ -109,6 +109,7 @@ pub const ERROR_CODES: &[(&str, ErrorKind)] = &[
     ("bad_name", ErrorKind::BadInput),
     ("name_control_chars", ErrorKind::BadInput),
     ("name_invisible_chars", ErrorKind::BadInput),
+    ("invisible_chars", ErrorKind::BadInput),
     ("bad_id", ErrorKind::BadInput),
     ("bad_via", ErrorKind::BadInput),
     ("bad_color", ErrorKind::BadInput),
@@ -125,6 +126,7 @@ pub const ERROR_CODES: &[(&str, ErrorKind)] = &[
     ("members_only", ErrorKind::Forbidden),
     ("cross_site", ErrorKind::Forbidden),
     ("outranked", ErrorKind::Forbidden),
+    ("direct_message", ErrorKind::Forbidden),
     // What is not there.
     ("no_such_room", ErrorKind::NotFound),
     ("no_such_message", ErrorKind::NotFound),

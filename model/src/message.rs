@@ -239,6 +239,20 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}')
 }
 
+/// Characters a room's topic or a moderator's reason may not hold: those
+/// that reorder the text around them (bidirectional overrides and
+/// isolates) and those that draw nothing and join nothing (zero-width
+/// space, word joiner, byte-order mark). The zero-width (non-)joiners stay
+/// allowed: emoji sequences and Persian need them.
+pub fn is_hidden_in_text(c: char) -> bool {
+    is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2060}'
+                ..='\u{2064}' | '\u{FEFF}' | '\u{180E}'
+        )
+}
+
 /// Characters that draw nothing (or only steer direction): a name holding
 /// one can look exactly like another name.
 pub fn is_invisible(c: char) -> bool {

@@ -480,3 +480,86 @@ async fn presence_outlives_a_nats_restart() {
     tokio::time::sleep(std::time::Duration::from_secs(8)).await;
     present_becomes(&server, "stay", &[("cy", "online")], WAIT).await;
 }
+
+/// Issue 26 items 9 and 10: `@room` tells the room's people only (those
+/// who opened it, or its members), once per 10 minutes from one account in
+/// one room, never from a relay; and no one's `@room`s can push anyone
+/// else's mentions out, as each account's list is its own.
+#[tokio::test]
+async fn room_mentions_reach_the_rooms_people_only_and_cannot_flush_others() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("CHAT_SEND_RATE", "0")]).await;
+    let (_, ada) = member(&server, "ada").await;
+    let (_, bo) = member(&server, "bo").await;
+    let (_, cy) = member(&server, "cy").await;
+    let (_, mallory) = member(&server, "mallory").await;
+    // bo opens #hall (his read position marks him one of its people); cy
+    // never does.
+    post(&server, &bo, "hall", json!({"id": "b1", "body": "hi all"})).await;
+    post(
+        &server,
+        &ada,
+        "hall",
+        json!({"id": "a1", "body": "@room standup"}),
+    )
+    .await;
+    // A second @room from ada in the same room within 10 minutes, and one
+    // relayed from another network, are posted but tell no one.
+    let again = post(
+        &server,
+        &ada,
+        "hall",
+        json!({"id": "a2", "body": "@room again"}),
+    )
+    .await;
+    post(
+        &server,
+        &ada,
+        "hall",
+        json!({"id": "a3", "body": "@room from afar", "from": "ninja", "via": "twitch"}),
+    )
+    .await;
+    let bodies = |page: &Value| -> Vec<String> {
+        page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["body"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        bodies(&mentions(&server, Some(&bo), "").await),
+        ["@room standup"]
+    );
+    assert_eq!(
+        bodies(&mentions(&server, Some(&cy), "").await),
+        Vec::<String>::new()
+    );
+    let history = server.history("hall", "").await;
+    let stored_again = history.iter().find(|m| m["seq"] == again).unwrap();
+    assert_ne!(stored_again["mentions_room"], true, "{stored_again}");
+
+    // Mallory's own room, @room after @room: her lists fill, no one else's.
+    let made = server
+        .http
+        .post(server.url("/api/rooms"))
+        .bearer_auth(&mallory)
+        .json(&json!({"name": "noise", "visibility": "private"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    for i in 0..1010 {
+        post(
+            &server,
+            &mallory,
+            "noise",
+            json!({"id": format!("n{i}"), "body": format!("@room {i}")}),
+        )
+        .await;
+    }
+    assert_eq!(
+        bodies(&mentions(&server, Some(&bo), "").await),
+        ["@room standup"]
+    );
+}

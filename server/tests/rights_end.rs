@@ -183,3 +183,61 @@ async fn sockets_end_with_their_login_or_token_on_every_instance() {
     // The cookie is a guest's now: the settings page sends it to log in.
     assert_eq!(dee.page("/settings").await.0, 303);
 }
+
+/// Item 2: a socket opened while its member is being removed either is
+/// refused or closes; it never keeps streaming the private room.
+#[tokio::test]
+async fn a_socket_racing_its_members_removal_never_outlives_it() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let ada = Browser::member(&server, "ada").await;
+    let ada_token = ada.new_token("owner").await;
+    let bo = Browser::member(&server, "bo").await;
+    let bo_token = bearer(&bo.new_token("member").await);
+    let owner = |method, path: &str| {
+        server
+            .http
+            .request(method, server.url(path))
+            .bearer_auth(&ada_token)
+    };
+    let made = owner(reqwest::Method::POST, "/api/rooms")
+        .json(&serde_json::json!({"name": "inner", "visibility": "private"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), 201);
+    let url = server.ws_url("/api/rooms/inner/events");
+    for round in 0..24 {
+        let added = owner(reqwest::Method::PUT, "/api/rooms/inner/members/bo")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), 204);
+        // The removal and the socket's opening, at once.
+        let removal = owner(reqwest::Method::DELETE, "/api/rooms/inner/members/bo").send();
+        let headers = [("authorization", bo_token.as_str())];
+        let opening = LiveTab::try_connect_as(&url, &headers);
+        let (removed, opened) = tokio::join!(removal, opening);
+        assert_eq!(removed.unwrap().status(), 204);
+        let Ok(mut tab) = opened else {
+            continue; // refused at the upgrade: fine
+        };
+        let secret = format!("secret {round}");
+        let posted = owner(reqwest::Method::POST, "/api/rooms/inner/messages")
+            .json(&serde_json::json!({"id": format!("s{round}"), "body": secret}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(posted.status(), 201);
+        loop {
+            match tab.next_within(Duration::from_secs(5)).await {
+                Next::Frame(frame) => assert_ne!(
+                    frame["body"], secret,
+                    "round {round}: a removed member's socket got the room's message"
+                ),
+                Next::Closed(_) => break,
+                Next::Silent => panic!("round {round}: the removed member's socket stayed open"),
+            }
+        }
+    }
+}

@@ -174,12 +174,14 @@ async fn closes_within_a_second(tab: &mut LiveTab) -> Option<u16> {
 #[tokio::test]
 async fn the_access_rule_holds_on_every_path() {
     let data = tempfile::tempdir().unwrap();
-    let server = ChatServer::start(data.path(), &[("CHAT_ADMINS", "root")]).await;
+    let mut server = ChatServer::start(data.path(), &[("CHAT_ADMINS", "root")]).await;
     let ada = account(&server, "ada").await; // owner
     let mo = account(&server, "mo").await; // moderator
     let mia = account(&server, "mia").await; // member
     let otto = account(&server, "otto").await; // an account from outside
     let root = account(&server, "root").await; // a server admin
+    // Admins are bound at start to the accounts that hold the listed names.
+    server.restart().await;
     let guest = Who::guest();
 
     for (name, visibility) in [("open", "public"), ("team", "private")] {
@@ -845,4 +847,159 @@ async fn moderation_applies_on_every_instance() {
         (Some("ada"), Some("accounts"))
     );
     assert_eq!(stage["you"]["role"], "moderator");
+}
+
+async fn claim_oldroom(server: &ChatServer, who: &Who) -> u16 {
+    let body = Some(json!({"name": "ada"}));
+    call(server, who, Method::PUT, "/api/rooms/oldroom/owner", body)
+        .await
+        .0
+}
+
+/// Issue 26 items 4–7: a moderator acts only on people below them; the
+/// owner's timeout of a moderator holds; a DM is never claimed; admins
+/// are the accounts that held the listed names at start.
+#[tokio::test]
+async fn roles_hold_moderators_act_below_themselves_and_dms_have_no_owner() {
+    let data = tempfile::tempdir().unwrap();
+    let mut server = ChatServer::start(data.path(), &[("CHAT_ADMINS", "root")]).await;
+    let ada = account(&server, "ada").await; // owner
+    let mo = account(&server, "mo").await; // moderator
+    let max = account(&server, "max").await; // moderator
+    let bea = account(&server, "bea").await; // member
+    let root = account(&server, "root").await; // admin, once bound
+    // Item 7: a listed name registered after the start is no admin (else
+    // whoever registered it first would be); bound at the next start.
+    assert_eq!(
+        post(&server, &Who::guest(), "oldroom", "before owners")
+            .await
+            .0,
+        201
+    );
+    assert_eq!(claim_oldroom(&server, &root).await, 403);
+    server.restart().await;
+    expect(
+        &server,
+        &ada,
+        Method::POST,
+        "/api/rooms",
+        Some(json!({"name": "crew", "visibility": "private"})),
+        201,
+    )
+    .await;
+    for who in ["mo", "max", "bea"] {
+        let path = format!("/api/rooms/crew/members/{who}");
+        expect(&server, &ada, Method::PUT, &path, None, 204).await;
+    }
+    for who in ["mo", "max"] {
+        let path = format!("/api/rooms/crew/moderators/{who}");
+        expect(&server, &ada, Method::PUT, &path, None, 204).await;
+    }
+
+    // Removing a moderator from the members would take their rights: not
+    // for another moderator. A member is theirs to remove.
+    let (code, refused, _) = call(
+        &server,
+        &mo,
+        Method::DELETE,
+        "/api/rooms/crew/members/max",
+        None,
+    )
+    .await;
+    assert_eq!((code, refused["code"].as_str()), (403, Some("outranked")));
+    let (_, crew, _) = call(&server, &max, Method::GET, "/api/rooms/crew", None).await;
+    assert_eq!(crew["you"]["role"], "moderator", "max keeps his rights");
+
+    // The owner's and another moderator's messages are not a moderator's
+    // to remove; a member's are.
+    let (_, by_ada) = post(&server, &ada, "crew", "from the owner").await;
+    let (_, by_max) = post(&server, &max, "crew", "from a moderator").await;
+    let (_, by_bea) = post(&server, &bea, "crew", "from a member").await;
+    for message in [&by_ada, &by_max] {
+        let path = format!("/api/rooms/crew/messages/{}", message["seq"]);
+        let (code, refused, _) = call(&server, &mo, Method::DELETE, &path, None).await;
+        assert_eq!((code, refused["code"].as_str()), (403, Some("outranked")));
+    }
+    let path = format!("/api/rooms/crew/messages/{}", by_bea["seq"]);
+    expect(&server, &mo, Method::DELETE, &path, None, 204).await;
+    let path = format!("/api/rooms/crew/messages/{}", by_max["seq"]);
+    expect(&server, &ada, Method::DELETE, &path, None, 204).await;
+    let (_, page, _) = call(&server, &ada, Method::GET, "/api/rooms/crew/messages", None).await;
+    let bodies: Vec<Value> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["deleted"] != true)
+        .map(|m| m["body"].clone())
+        .collect();
+    assert_eq!(bodies, [json!("from the owner")]);
+    expect(
+        &server,
+        &mo,
+        Method::DELETE,
+        "/api/rooms/crew/members/bea",
+        None,
+        204,
+    )
+    .await;
+
+    // The owner's timeout of a moderator holds: he cannot post until it
+    // ends, and posts again once it is lifted.
+    expect(
+        &server,
+        &ada,
+        Method::POST,
+        "/api/rooms/crew/timeouts",
+        Some(json!({"name": "max", "seconds": 600, "reason": "cool down"})),
+        201,
+    )
+    .await;
+    let (code, refused) = post(&server, &max, "crew", "still here?").await;
+    assert_eq!((code, refused["code"].as_str()), (403, Some("timed_out")));
+    expect(
+        &server,
+        &ada,
+        Method::DELETE,
+        "/api/rooms/crew/timeouts/max",
+        None,
+        204,
+    )
+    .await;
+    assert_eq!(post(&server, &max, "crew", "back").await.0, 201);
+
+    // A DM has no owner: an admin can neither claim an existing DM nor
+    // make a DM's name a room by claiming it first.
+    let (_, dm, _) = call(&server, &ada, Method::POST, "/api/dms/bea", None).await;
+    let dm_name = dm["name"].as_str().unwrap().to_owned();
+    for name in [dm_name.as_str(), "dm-900-901"] {
+        let (code, refused, _) = call(
+            &server,
+            &root,
+            Method::PUT,
+            &format!("/api/rooms/{name}/owner"),
+            Some(json!({"name": "root"})),
+        )
+        .await;
+        assert_eq!(
+            (code, refused["code"].as_str()),
+            (403, Some("direct_message")),
+            "{name}: {refused}"
+        );
+    }
+    let path = format!("/api/rooms/{dm_name}/messages");
+    expect(&server, &root, Method::GET, &path, None, 404).await;
+    assert_eq!(
+        claim_oldroom(&server, &root).await,
+        200,
+        "bound at start, root is admin"
+    );
+    expect(
+        &server,
+        &root,
+        Method::GET,
+        "/api/rooms/dm-900-901",
+        None,
+        404,
+    )
+    .await;
 }

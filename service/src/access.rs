@@ -136,8 +136,9 @@ impl Standing {
 pub struct Access {
     /// Guests may read but not write.
     pub require_login: bool,
-    /// Lower-cased names of the server admins.
-    pub admins: Arc<HashSet<String>>,
+    /// Account ids of the server admins: `CHAT_ADMINS` names bound to the
+    /// accounts that held them at start.
+    pub admins: Arc<HashSet<i64>>,
     pub(crate) policies: Option<Arc<RoomPolicies>>,
 }
 
@@ -154,7 +155,7 @@ pub const LOGIN_REQUIRED: &str = "log in to write in this chat";
 
 impl Access {
     pub fn is_admin(&self, caller: &Caller) -> bool {
-        matches!(caller, Caller::Account(a) if self.admins.contains(&a.name.to_ascii_lowercase()))
+        matches!(caller, Caller::Account(a) if self.admins.contains(&a.id))
     }
 
     /// May this caller do `action` in `room`? Every transport asks this.
@@ -242,8 +243,10 @@ pub fn decide(
     now: i64,
     require_login: bool,
 ) -> Result<Role, Error> {
-    let role = role_of(policy, caller, is_admin);
-    // A DM's name is reserved before the DM exists.
+    // A DM's name is reserved before the DM exists, and is no admin's
+    // then either.
+    let unborn_dm = policy.is_none() && room.as_str().starts_with(DM_PREFIX);
+    let role = role_of(policy, caller, is_admin && !unborn_dm);
     let hidden = policy.map_or(room.as_str().starts_with(DM_PREFIX), RoomPolicy::is_hidden);
     if hidden && role < Role::Member {
         return Err(not_found(room));
@@ -281,6 +284,30 @@ pub fn decide(
             if role == Role::Guest && require_login {
                 return Err(Error::new(ErrorKind::LoginRequired, LOGIN_REQUIRED));
             }
+            // A timeout holds for moderators too: only those in charge
+            // of the room (owner, admins) give them, and are above them.
+            if role < Role::Owner
+                && let Some(id) = account_id
+                && let Some(timeout) = policy.timeout_of(id, now)
+            {
+                let until = timeout
+                    .until
+                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+                    .unwrap_or_default();
+                return Err(Error::new(
+                    ErrorKind::Forbidden,
+                    format!(
+                        "you are timed out in #{room} until {} UTC{}",
+                        until.format("%Y-%m-%d %H:%M:%S"),
+                        because(&timeout.reason)
+                    ),
+                )
+                .with_code("timed_out")
+                .with_sanction(
+                    timeout.reason.clone(),
+                    Some(until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                ));
+            }
             if role >= Role::Moderator {
                 return Ok(role);
             }
@@ -308,27 +335,6 @@ pub fn decide(
                     .with_code("members_only"));
                 }
                 PostPolicy::Members => {}
-            }
-            if let Some(id) = account_id
-                && let Some(timeout) = policy.timeout_of(id, now)
-            {
-                let until = timeout
-                    .until
-                    .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                    .unwrap_or_default();
-                return Err(Error::new(
-                    ErrorKind::Forbidden,
-                    format!(
-                        "you are timed out in #{room} until {} UTC{}",
-                        until.format("%Y-%m-%d %H:%M:%S"),
-                        because(&timeout.reason)
-                    ),
-                )
-                .with_code("timed_out")
-                .with_sanction(
-                    timeout.reason.clone(),
-                    Some(until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-                ));
             }
         }
         Action::Moderate if role < Role::Moderator => {

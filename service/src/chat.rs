@@ -75,6 +75,8 @@ pub enum StartError {
         #[source]
         source: AccountError,
     },
+    #[error("cannot read the accounts CHAT_ADMINS names: {0}")]
+    Admins(#[source] AccountError),
 }
 
 /// The chat: cheap to clone, one per process.
@@ -228,6 +230,7 @@ impl Chat {
                 }
             });
         }
+        let admins = bind_admins(&accounts, &settings.admins).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
@@ -241,14 +244,7 @@ impl Chat {
                 limits,
                 access: Access {
                     require_login: settings.require_login,
-                    admins: Arc::new(
-                        settings
-                            .admins
-                            .iter()
-                            .map(|name| name.trim().to_ascii_lowercase())
-                            .filter(|name| !name.is_empty())
-                            .collect(),
-                    ),
+                    admins: Arc::new(admins),
                     policies: Some(Arc::clone(&policies)),
                 },
                 policies,
@@ -325,13 +321,19 @@ impl Chat {
             Some(seq) => Some((seq, self.original_of_reply(message.room, seq).await?)),
             None => None,
         };
+        let mut mentions = self.checked_mentions(identity, message.body);
+        if mentions.1 {
+            mentions.1 = self
+                .may_mention_room(identity, &standing, message.room, message.relay.is_some())
+                .await;
+        }
         let draft = Draft {
             id: message.id,
             author,
             author_key: identity.author_key(),
             body: message.body,
             reply_to,
-            mentions: self.checked_mentions(identity, message.body),
+            mentions,
         };
         let mut stored = inner.log.publish(message.room, draft).await?;
         if let Some(quote) = &stored.reply_to {
@@ -412,8 +414,11 @@ impl Chat {
                 "after must be a room's last_seq, at least 1",
             ));
         }
-        let mut page = self.inner.rooms.page(after, limit).await?;
-        self.list_for(viewer, &mut page);
+        let page = self
+            .inner
+            .rooms
+            .page(after, limit, |summary| self.describe(viewer, summary))
+            .await?;
         Ok(page)
     }
 
@@ -595,6 +600,29 @@ pub fn version_at_least(version: &str, (major, minor): (u32, u32)) -> bool {
     let parsed: Option<(u32, u32)> =
         (|| Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?)))();
     parsed.is_some_and(|found| found >= (major, minor))
+}
+
+/// The accounts `CHAT_ADMINS` names, bound at start to the accounts that
+/// hold those names: a listed name that no one holds yet makes no admin,
+/// so whoever registers it later is not one (and the log says so).
+async fn bind_admins(
+    accounts: &crate::accounts::Accounts,
+    names: &[String],
+) -> Result<std::collections::HashSet<i64>, StartError> {
+    let mut admins = std::collections::HashSet::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        match accounts.by_name(name).await.map_err(StartError::Admins)? {
+            Some(account) => {
+                tracing::info!(name = %account.name, id = account.id, "server admin");
+                admins.insert(account.id);
+            }
+            None => tracing::warn!(
+                name,
+                "CHAT_ADMINS names no account: no admin until it is registered and the server restarted"
+            ),
+        }
+    }
+    Ok(admins)
 }
 
 #[cfg(test)]

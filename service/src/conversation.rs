@@ -126,7 +126,7 @@ impl Chat {
         body: &str,
     ) -> Result<ChatMessage, Error> {
         let inner = &self.inner;
-        inner.access.check(&identity.caller, Action::Write, room)?;
+        let standing = inner.access.check(&identity.caller, Action::Write, room)?;
         let body = checked_body(body)?;
         let logged = self.live_message(room, seq).await?;
         Self::check_author(identity, logged.author.as_deref(), &logged.message)?;
@@ -153,7 +153,13 @@ impl Chat {
             .with_code("edit_window_over"));
         }
         self.spend_send_budget(identity)?;
-        let mentions = self.checked_mentions(identity, &body);
+        let mut mentions = self.checked_mentions(identity, &body);
+        // An @room the message had stays; a new one is asked for.
+        if mentions.1 && !message.mentions_room {
+            mentions.1 = self
+                .may_mention_room(identity, &standing, room, message.via.is_some())
+                .await;
+        }
         let ts = now();
         let event = StoredEvent::Edit {
             target: seq,
@@ -217,6 +223,21 @@ impl Chat {
             }
             Err(not_yours) if standing.is_moderator() => {
                 drop(not_yours);
+                // The owner's messages are the owner's; a moderator's are
+                // for those above moderators.
+                if let Some(id) = author.as_deref().and_then(|a| a.strip_prefix("a:"))
+                    && let Ok(id) = id.parse::<i64>()
+                    && let Some(account) = inner.accounts.by_id(id).await?
+                {
+                    let role = self.role_in(&standing, &account);
+                    crate::moderation::check_outranks(
+                        room,
+                        standing.role,
+                        &account.name,
+                        role,
+                        "overruled",
+                    )?;
+                }
                 self.erase_message(room, seq, true).await?;
                 let action = ModAction {
                     action: ModActionKind::RemoveMessage,

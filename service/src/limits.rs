@@ -36,8 +36,13 @@ pub enum SenderKey {
     Address(IpAddr),
 }
 
+/// `@room` from one account in one room: once per 10 minutes (moderators
+/// are not counted).
+const ROOM_MENTION_PERIOD: Duration = Duration::from_secs(600);
+
 pub struct Limits {
     login_per_account: DefaultKeyedRateLimiter<String>,
+    room_mentions: DefaultKeyedRateLimiter<(i64, String)>,
     login_per_address: DefaultKeyedRateLimiter<IpAddr>,
     /// `None`: sending is not limited (`CHAT_SEND_RATE=0`).
     sends: Option<DefaultKeyedRateLimiter<SenderKey>>,
@@ -60,8 +65,14 @@ impl Limits {
                 LOGIN_PER_ADDRESS_PERIOD,
                 LOGIN_PER_ADDRESS_BURST,
             )),
+            room_mentions: RateLimiter::keyed(quota(ROOM_MENTION_PERIOD, 1)),
             sends,
         }
+    }
+
+    /// Counts an `@room` of `account` in `room`.
+    pub fn room_mention(&self, account: i64, room: &str) -> Result<(), RetryAfter> {
+        check(&self.room_mentions, &(account, room.to_owned()))
     }
 
     /// Counts a login attempt for the name (case-insensitive) and address.
@@ -86,6 +97,7 @@ impl Limits {
     pub fn forget_idle(&self) {
         self.login_per_account.retain_recent();
         self.login_per_address.retain_recent();
+        self.room_mentions.retain_recent();
         if let Some(sends) = &self.sends {
             sends.retain_recent();
         }

@@ -83,6 +83,17 @@ impl Chat {
             ));
         }
         let account = self.named_account(name).await?;
+        // Removing a moderator takes their rights: the owner's to do.
+        let target_role = self.role_in(&standing, &account);
+        if !on && !leaving && target_role != Role::Owner {
+            crate::moderation::check_outranks(
+                room,
+                standing.role,
+                &account.name,
+                target_role,
+                "removed",
+            )?;
+        }
         self.inner
             .policies
             .modify(room, |policy| {

@@ -1,7 +1,10 @@
 //! Where each account was mentioned or answered, across rooms: stream
 //! `CHAT_MENTIONS`, one small entry `{"room","seq"}` per message on
 //! `chat_mention.to.<name>` (a mention of the name, or a reply to its
-//! message) and `chat_mention.room` (`@room`, for every account). The
+//! message) and `chat_mention.id.<account id>` (an `@room` of a room the
+//! account is one of the people of: its members, or those who opened it).
+//! Each account's lists are its own, so no one can flush another's. (Before,
+//! `@room` went to one shared `chat_mention.room`, still read.) The
 //! entries only point into the `CHAT` stream, so `GET /api/mentions` shows
 //! each message as it is now (edited, deleted, out of retention) and never
 //! lists what no longer mentions the reader.
@@ -43,7 +46,17 @@ fn subject_of(name: &str) -> String {
     format!("chat_mention.to.{}", name.to_ascii_lowercase())
 }
 
-const ROOM_SUBJECT: &str = "chat_mention.room";
+/// Where the `@room`s an account is told of go.
+fn people_subject(account: i64) -> String {
+    format!("chat_mention.id.{account}")
+}
+
+/// Where every `@room` once went, for every account; read, no longer
+/// written.
+const LEGACY_ROOM_SUBJECT: &str = "chat_mention.room";
+/// An `@room` in a room of more people than this is for its moderators
+/// (and owner) to say.
+pub const ROOM_MENTION_CROWD: usize = 50;
 
 pub const MENTIONS_NEED_ACCOUNT: &str = "log in to see your mentions (guests have none)";
 
@@ -75,12 +88,13 @@ impl MentionIndex {
         })
     }
 
-    /// Points each of `names` (and everyone, for `room_wide`) at `message`.
+    /// Points each of `names`, and each account of `people` (an `@room`),
+    /// at `message`.
     pub async fn record(
         &self,
         message: &ChatMessage,
         names: impl IntoIterator<Item = String>,
-        room_wide: bool,
+        people: &[i64],
     ) -> Result<(), StoreError> {
         let pointer = serde_json::to_vec(&Pointer {
             room: message.room.clone(),
@@ -88,9 +102,7 @@ impl MentionIndex {
         })
         .expect("a pointer serialises");
         let mut subjects: Vec<String> = names.into_iter().map(|n| subject_of(&n)).collect();
-        if room_wide {
-            subjects.push(ROOM_SUBJECT.into());
-        }
+        subjects.extend(people.iter().map(|id| people_subject(*id)));
         subjects.sort();
         subjects.dedup();
         for subject in subjects {
@@ -104,10 +116,12 @@ impl MentionIndex {
         Ok(())
     }
 
-    /// Every pointer for `name` (its own and `@room`), newest message first.
-    async fn pointers(&self, name: &str) -> Result<Vec<Pointer>, StoreError> {
+    /// Every pointer for the account (its mentions and `@room`s), newest
+    /// message first.
+    async fn pointers(&self, id: i64, name: &str) -> Result<Vec<Pointer>, StoreError> {
         let mut all = self.read_subject(&subject_of(name)).await?;
-        all.extend(self.read_subject(ROOM_SUBJECT).await?);
+        all.extend(self.read_subject(&people_subject(id)).await?);
+        all.extend(self.read_subject(LEGACY_ROOM_SUBJECT).await?);
         all.sort_by(|a, b| b.seq.cmp(&a.seq).then_with(|| a.room.cmp(&b.room)));
         all.dedup_by(|a, b| a.seq == b.seq && a.room == b.room);
         Ok(all)
@@ -146,14 +160,62 @@ impl Chat {
         if names.is_empty() && !message.mentions_room {
             return;
         }
-        if let Err(e) = self
-            .inner
-            .mentions
-            .record(message, names, message.mentions_room)
-            .await
+        let mut people = Vec::new();
+        if message.mentions_room
+            && let Ok(room) = RoomName::parse(&message.room)
         {
+            match self.room_people(&room).await {
+                Ok(found) => people = found,
+                Err(e) => tracing::warn!(error = %e, %room, "@room not told to the room's people"),
+            }
+            let author = identity.account().map(|a| a.id);
+            people.retain(|id| Some(*id) != author);
+        }
+        if let Err(e) = self.inner.mentions.record(message, names, &people).await {
             tracing::warn!(error = %e, room = %message.room, seq = message.seq, "mention not indexed");
         }
+    }
+
+    /// The people of `room` an `@room` is for: its members where it has
+    /// them, else the accounts that opened it.
+    pub(crate) async fn room_people(&self, room: &RoomName) -> Result<Vec<i64>, Error> {
+        if let Some(policy) = self.inner.policies.get(room.as_str())
+            && !policy.members.is_empty()
+        {
+            return Ok(policy.members.keys().copied().collect());
+        }
+        Ok(self.inner.reads.readers_of(room.as_str()).await?)
+    }
+
+    /// Whether the caller's `@room` in `room` tells its people: always for
+    /// its moderators (and owner, and admins); for anyone else with an
+    /// account, in a room of at most [`ROOM_MENTION_CROWD`] people, once
+    /// per 10 minutes. Never for a relayed message (a bridge's speakers
+    /// are no accounts here). Else the message is posted without it.
+    pub(crate) async fn may_mention_room(
+        &self,
+        identity: &Identity,
+        standing: &crate::access::Standing,
+        room: &RoomName,
+        relayed: bool,
+    ) -> bool {
+        let Some(account) = identity.account() else {
+            return false;
+        };
+        if relayed {
+            return false;
+        }
+        if standing.is_moderator() {
+            return true;
+        }
+        match self.room_people(room).await {
+            Ok(people) if people.len() <= ROOM_MENTION_CROWD => {}
+            _ => return false,
+        }
+        self.inner
+            .limits
+            .room_mention(account.id, room.as_str())
+            .is_ok()
     }
 
     /// `GET /api/mentions`: the messages for the caller (a mention, `@room`,
@@ -173,7 +235,7 @@ impl Chat {
         let pointers: Vec<Pointer> = self
             .inner
             .mentions
-            .pointers(&account.name)
+            .pointers(account.id, &account.name)
             .await?
             .into_iter()
             .filter(|p| before.is_none_or(|before| p.seq < before))

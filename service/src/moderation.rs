@@ -16,7 +16,48 @@ use model::room_policy::{
     NewTimeout, RoomAdmin, Sanction,
 };
 
+/// Refuses an act on `target` unless the actor is above them: the owner
+/// (and an admin) are in charge of a room, and a moderator acts only on
+/// those below moderators.
+pub(crate) fn check_outranks(
+    room: &RoomName,
+    actor: Role,
+    target: &str,
+    target_role: Role,
+    what: &str,
+) -> Result<(), Error> {
+    if target_role >= Role::Owner {
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            format!("{target} is in charge of #{room} and cannot be {what}"),
+        )
+        .with_code("outranked"));
+    }
+    if target_role >= actor {
+        return Err(Error::new(
+            ErrorKind::Forbidden,
+            format!("{target} is a moderator of #{room}; only its owner can do this"),
+        )
+        .with_code("outranked"));
+    }
+    Ok(())
+}
+
 impl Chat {
+    /// `account`'s role in the room `standing` describes.
+    pub(crate) fn role_in(
+        &self,
+        standing: &crate::access::Standing,
+        account: &crate::accounts::Account,
+    ) -> Role {
+        let as_caller = Caller::Account(account.clone());
+        role_of(
+            standing.policy.as_deref(),
+            &as_caller,
+            self.inner.access.is_admin(&as_caller),
+        )
+    }
+
     /// The account a moderator wants to sanction, if they may: not
     /// themselves, and a moderator only by the owner or an admin.
     async fn sanctionable(
@@ -30,32 +71,8 @@ impl Chat {
         if identity.account().is_some_and(|me| me.id == target.id) {
             return Err(Error::bad_input("you cannot sanction yourself"));
         }
-        let as_caller = Caller::Account(target.clone());
-        let target_role = role_of(
-            standing.policy.as_deref(),
-            &as_caller,
-            self.inner.access.is_admin(&as_caller),
-        );
-        if target_role >= Role::Owner {
-            return Err(Error::new(
-                ErrorKind::Forbidden,
-                format!(
-                    "{} is in charge of #{room} and cannot be sanctioned",
-                    target.name
-                ),
-            )
-            .with_code("outranked"));
-        }
-        if target_role >= standing.role {
-            return Err(Error::new(
-                ErrorKind::Forbidden,
-                format!(
-                    "{} is a moderator of #{room}; only its owner can do this",
-                    target.name
-                ),
-            )
-            .with_code("outranked"));
-        }
+        let target_role = self.role_in(&standing, &target);
+        check_outranks(room, standing.role, &target.name, target_role, "sanctioned")?;
         Ok(target)
     }
 

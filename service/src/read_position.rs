@@ -12,7 +12,7 @@
 //! socket's `read` frame, so the account's tabs on every instance follow.
 
 use crate::compare_and_set::put_if_unchanged;
-use crate::store::{StoreError, failed, unavailable};
+use crate::store::{BatchQuery, StoreError, direct_batch, failed, is_kv_removal, unavailable};
 use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
 use model::presence::AwarenessFrame;
@@ -23,6 +23,8 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 const READ_BUCKET: &str = "CHAT_READ";
+/// The most readers of one room an `@room` reaches.
+pub(crate) const MAX_ROOM_READERS: usize = 5000;
 const SINCE_KEY: &str = "=since";
 const OLD_SINCE_KEY: &str = "_since";
 const UPDATE_ROUNDS: usize = 16;
@@ -56,6 +58,24 @@ impl ReadMap {
 }
 
 impl ReadPositions {
+    /// The accounts that have a read position in `room`: the people who
+    /// opened it (at most [`MAX_ROOM_READERS`]).
+    pub async fn readers_of(&self, room: &str) -> Result<Vec<i64>, StoreError> {
+        let subjects = [format!("$KV.{READ_BUCKET}.*.{room}")];
+        let query = BatchQuery::LastOf {
+            subjects: &subjects,
+            max: MAX_ROOM_READERS,
+        };
+        let stream = format!("KV_{READ_BUCKET}");
+        let batch = direct_batch(&self.client, &stream, query, "reading a room's readers").await?;
+        Ok(batch
+            .entries
+            .iter()
+            .filter(|entry| !is_kv_removal(entry))
+            .filter_map(|entry| entry.subject.as_str().split('.').nth(2)?.parse().ok())
+            .collect())
+    }
+
     pub async fn open(
         js: &jetstream::Context,
         client: async_nats::Client,

@@ -110,12 +110,15 @@ impl RoomIndex {
         self.reload.notify_one();
     }
 
-    /// Rooms with `last_seq < after` (all when `after` is `None`), newest
-    /// activity first, at most `limit`. Waits for the first load.
+    /// Rooms with `last_seq < after` (all when `after` is `None`) that
+    /// `shown` keeps (and may fill in), newest activity first, at most
+    /// `limit`; the next page starts after the last room shown, so a room
+    /// left out says nothing of itself. Waits for the first load.
     pub(crate) async fn page(
         &self,
         after: Option<u64>,
         limit: usize,
+        mut shown: impl FnMut(&mut RoomSummary) -> bool,
     ) -> Result<RoomPage, StoreError> {
         let mut loaded = self.loaded.subscribe();
         match tokio::time::timeout(Duration::from_secs(10), loaded.wait_for(|l| *l)).await {
@@ -133,8 +136,9 @@ impl RoomIndex {
             .by_activity
             .range(start..)
             .filter(|(Reverse(seq), _)| after.is_none_or(|after| *seq < after))
-            .take(limit + 1)
             .filter_map(|(_, name)| rooms.by_name.get(name).map(|e| e.summary.clone()))
+            .filter_map(|mut summary| shown(&mut summary).then_some(summary))
+            .take(limit + 1)
             .collect();
         let next_after = if page.len() > limit {
             page.truncate(limit);

@@ -7,17 +7,10 @@ use crate::chat::Chat;
 use model::room::{RoomName, RoomPage, RoomSummary};
 
 impl Chat {
-    /// Keeps the rooms of a list page the viewer may see, marking private
-    /// rooms and DMs. Memory only.
-    pub(crate) fn list_for(&self, viewer: &Identity, page: &mut RoomPage) {
-        page.rooms
-            .retain_mut(|summary| self.describe(viewer, summary));
-    }
-
     /// Whether the room list shows `summary` to the viewer, with what it
     /// is. A hidden room shows to the people in it (not to an admin who
     /// merely may enter).
-    fn describe(&self, viewer: &Identity, summary: &mut RoomSummary) -> bool {
+    pub(crate) fn describe(&self, viewer: &Identity, summary: &mut RoomSummary) -> bool {
         let Ok(room) = RoomName::parse(&summary.name) else {
             return false;
         };

@@ -30,6 +30,15 @@ pub(crate) fn checked_text(field: &str, text: &str, max: usize) -> Result<String
             "{field} cannot hold control characters"
         )));
     }
+    // Shown to everyone beside other text: nothing in it may reorder what
+    // surrounds it or hide itself.
+    if let Some(c) = text.chars().find(|c| model::message::is_hidden_in_text(*c)) {
+        return Err(Error::bad_input(format!(
+            "{field} cannot hold invisible or direction-changing characters (U+{:04X})",
+            c as u32
+        ))
+        .with_code("invisible_chars"));
+    }
     Ok(text.to_owned())
 }
 
@@ -227,6 +236,15 @@ impl Chat {
                 ErrorKind::Forbidden,
                 "only a server admin (CHAT_ADMINS) can give a room its owner",
             ));
+        }
+        // A DM is its two accounts' alone: no one owns it, and a DM's name
+        // never becomes a room of its own.
+        if room.as_str().starts_with(DM_PREFIX) {
+            return Err(Error::new(
+                ErrorKind::Forbidden,
+                "a direct message has no owner and cannot be claimed",
+            )
+            .with_code("direct_message"));
         }
         let account = self.named_account(name).await?;
         self.inner

@@ -60,7 +60,9 @@ pub async fn lines(client: &ApiClient, room: &str) -> Result<(), String> {
                     continue;
                 }
                 if let Err(e) = client.send(room, &outgoing(client, text), SEND_PATIENCE).await {
-                    eprintln!("chat: {e}");
+                    // The server's words may be anyone's (a room name, a
+                    // reason): printed only once made harmless.
+                    eprintln!("chat: {}", crate::sanitize::printable(&e.to_string(), false));
                     refused = Some(e.to_string());
                 }
             }
@@ -80,7 +82,10 @@ pub async fn lines(client: &ApiClient, room: &str) -> Result<(), String> {
 async fn newest_seq(client: &ApiClient, room: &str) -> Result<u64, String> {
     chat_client::retry_transient(
         || client.history(room, None, 1),
-        |e| eprintln!("chat: {e}; retrying"),
+        |e| {
+            let e = crate::sanitize::printable(&e.to_string(), false);
+            eprintln!("chat: {e}; retrying");
+        },
     )
     .await
     .map(|page| page.messages.last().map_or(0, |m| m.seq))

@@ -40,6 +40,16 @@ impl LiveTab {
     /// A tab that sends `headers` (e.g. a token, a guest key) and is given
     /// presence and typing frames as well.
     pub async fn connect_as(url: &str, headers: &[(&str, &str)]) -> Self {
+        Self::try_connect_as(url, headers)
+            .await
+            .expect("events socket")
+    }
+
+    /// [`LiveTab::connect_as`], or why the upgrade failed (a refusal).
+    pub async fn try_connect_as(
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, tokio_tungstenite::tungstenite::Error> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let mut request = url.into_client_request().unwrap();
         for (key, value) in headers {
@@ -49,13 +59,11 @@ impl LiveTab {
                 value.parse().unwrap(),
             );
         }
-        let (socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("events socket");
-        Self {
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Self {
             socket,
             awareness: true,
-        }
+        })
     }
 
     /// Sends a text frame, as a tab saying it types or is idle.

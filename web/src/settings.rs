@@ -68,7 +68,9 @@ pub struct Settings {
     pub require_login: bool,
 
     /// Server admins: account names (comma-separated) that act as the owner
-    /// of every room, and give rooms without one an owner.
+    /// of every room, and give rooms without one an owner. Bound at start
+    /// to the accounts holding them; a name registered later is no admin
+    /// until the next start.
     #[arg(long, env = "CHAT_ADMINS", value_delimiter = ',')]
     pub admins: Vec<String>,
 

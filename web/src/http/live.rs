@@ -153,6 +153,9 @@ async fn open(
 ) -> Result<Response, ApiError> {
     let chat = state.chat.clone();
     let place = state.live.admit(peer.ip())?;
+    // Heard from before the access check below: a removal either comes
+    // before it (refused) or after (heard, and the socket closes).
+    let changes = chat.room_changes();
     // Joined before the upgrade is answered: "only new messages" means new
     // from the moment the client sees the upgrade.
     let follow = state
@@ -161,7 +164,7 @@ async fn open(
         .await?;
     let refusal = chat.check(&identity, Action::Write, &room).err();
     let admission = Admission {
-        changes: chat.room_changes(),
+        changes,
         credential_ends,
         login_ends: identity
             .credential
@@ -408,6 +411,28 @@ async fn relay(
     tokio::pin!(stop);
     loop {
         tokio::select! {
+            // A right that ended is heard before any frame that came after
+            // it: a removed member's tab gets nothing more of the room.
+            biased;
+            change = admission.changed() => match change {
+                AccessChange::Revoked(why) => {
+                    let _ = send(&mut socket, Message::Close(Some(CloseFrame {
+                        code: ACCESS_REVOKED,
+                        reason: why.into(),
+                    })))
+                    .await;
+                    return Ok(());
+                }
+                AccessChange::IdentityEnded(why) => {
+                    let _ = send(&mut socket, Message::Close(Some(CloseFrame {
+                        code: IDENTITY_ENDED,
+                        reason: why.into(),
+                    })))
+                    .await;
+                    return Ok(());
+                }
+                AccessChange::Standing(frame) => send(&mut socket, Message::Text(frame)).await?,
+            },
             frame = follow.next() => match frame? {
                 Some(frame) => {
                     send(&mut socket, text_of(&frame, frames)).await?;
@@ -448,25 +473,6 @@ async fn relay(
                 send(&mut socket, Message::Text(Utf8Bytes::from(&*frame))).await?;
             }
             _ = keepalive.tick() => send(&mut socket, Message::Ping(Default::default())).await?,
-            change = admission.changed() => match change {
-                AccessChange::Revoked(why) => {
-                    let _ = send(&mut socket, Message::Close(Some(CloseFrame {
-                        code: ACCESS_REVOKED,
-                        reason: why.into(),
-                    })))
-                    .await;
-                    return Ok(());
-                }
-                AccessChange::IdentityEnded(why) => {
-                    let _ = send(&mut socket, Message::Close(Some(CloseFrame {
-                        code: IDENTITY_ENDED,
-                        reason: why.into(),
-                    })))
-                    .await;
-                    return Ok(());
-                }
-                AccessChange::Standing(frame) => send(&mut socket, Message::Text(frame)).await?,
-            },
             // The tab reconnects, to this server once it is back or to another.
             _ = &mut stop => {
                 let _ = send(&mut socket, Message::Close(Some(CloseFrame {

@@ -86,7 +86,7 @@ mod tests {
     fn only_hashed_names_are_kept_for_ever() {
         for hashed in [
             "/pkg/chat.Qm9vX2Jhcl9iYXpfcXV1eA.wasm",
-            "/pkg/chunk_12.a-b_c0123456789abcdefgh.wasm",
+            "/pkg/chunk_12.a-b_c0123456789abcdefg.wasm",
             "/pkg/__wasm_split.AAAAAAAAAAAAAAAAAAAAAA.js",
         ] {
             assert!(is_named_by_content(hashed), "{hashed}");
