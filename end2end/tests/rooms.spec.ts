@@ -99,7 +99,13 @@ test('a DM shows up in both room lists, with its unread count', async ({ server,
   const bo = await openUser();
   await register(ada.page, server.url, 'ada');
   await register(bo.page, server.url, 'bo');
+  // A link to /dm/bo asks first (a link from elsewhere makes no DM); the
+  // lobby's form starts one at once.
   await ada.page.goto(`${server.url}/dm/bo`);
+  await expect(ada.page.getByRole('heading', { name: 'Message bo' })).toBeVisible();
+  await ada.page.goto(`${server.url}/`);
+  await ada.page.getByLabel('Message someone').fill('bo');
+  await ada.page.getByRole('button', { name: 'Message', exact: true }).click();
   await expect(ada.page).toHaveURL(/\/r\/dm-\d+-\d+$/);
   await expect(ada.page.getByRole('heading', { name: '@bo' })).toBeVisible();
   await live(ada.page);

@@ -64,6 +64,10 @@ impl WebUi for LeptosApp {
         app::pages::room_admin::invite_page(viewer, room, token)
     }
 
+    fn dm_confirm_page(&self, viewer: Viewer, name: String) -> String {
+        app::pages::room_admin::dm_confirm_page(viewer, name)
+    }
+
     fn room_refused_page(&self, viewer: Viewer, title: &str, text: String) -> String {
         app::pages::room_admin::room_refused_page(viewer, title, text)
     }

@@ -563,3 +563,41 @@ async fn room_mentions_reach_the_rooms_people_only_and_cannot_flush_others() {
         ["@room standup"]
     );
 }
+
+/// Issue 26 item 13: typing notices are limited per sender and room (one
+/// a second, two at once); a flood reaches no tab.
+#[tokio::test]
+async fn a_flood_of_typing_notices_is_dropped_not_relayed() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let mut listener = LiveTab::connect_as(
+        &server.ws_url("/api/rooms/quiet/events?name=lis"),
+        &[("x-chat-guest-key", "listener-guest-key-0001")],
+    )
+    .await;
+    for _ in 0..30 {
+        let response = server
+            .http
+            .post(server.url("/api/rooms/quiet/typing"))
+            .header("x-chat-guest-key", "flooder-guest-key-00001")
+            .json(&json!({"name": "flood"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204);
+    }
+    let mut heard = 0;
+    let until = tokio::time::Instant::now() + std::time::Duration::from_millis(1500);
+    loop {
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        match listener.next_within(left).await {
+            Next::Frame(frame) if frame["type"] == "typing" => heard += 1,
+            Next::Frame(_) => {}
+            _ => break,
+        }
+    }
+    assert!(
+        (1..=3).contains(&heard),
+        "{heard} typing frames from 30 notices"
+    );
+}

@@ -154,3 +154,51 @@ async fn topics_and_reasons_cannot_reorder_or_hide_text() {
     .await;
     assert_eq!(sanctions, json!([]));
 }
+
+/// Item 13: a link to `/dm/{name}` (from anywhere) makes no DM: it asks,
+/// and only a same-site post starts one.
+#[tokio::test]
+async fn a_link_makes_no_dm_only_a_same_site_post_does() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let ada = Browser::member(&server, "ada").await;
+    let _bo = Browser::member(&server, "bo").await;
+    // The DM of accounts 1 and 2, as ada sees it: 404 until it is made.
+    let dm_status = || async {
+        let response = ada
+            .http
+            .get(ada.url("/api/rooms/dm-1-2"))
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    };
+    let (code, page) = ada.page("/dm/bo").await;
+    assert_eq!(code, 200);
+    assert!(page.contains("Message bo"), "{page}");
+    assert_eq!(dm_status().await, 404, "a GET made a DM");
+    let cross_site = ada
+        .http
+        .post(ada.url("/dm/bo"))
+        .header("origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    assert_eq!(dm_status().await, 404, "a cross-site post made a DM");
+
+    let started = ada.form("/dm/bo", &[]).await;
+    assert_eq!(started.status(), 303);
+    let room = location(&started);
+    assert_eq!(room, "/r/dm-1-2");
+    assert_eq!(dm_status().await, 200);
+    // Once made, the link opens it.
+    let again = ada.http.get(ada.url("/dm/bo")).send().await.unwrap();
+    assert_eq!(
+        (again.status().as_u16(), location(&again)),
+        (303, room.clone())
+    );
+    // The lobby's form posts the name.
+    let by_form = ada.form("/dm", &[("name", "bo")]).await;
+    assert_eq!(location(&by_form), room);
+}

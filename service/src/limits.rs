@@ -40,8 +40,14 @@ pub enum SenderKey {
 /// are not counted).
 const ROOM_MENTION_PERIOD: Duration = Duration::from_secs(600);
 
+/// Typing notices from one sender in one room: one a second, two at once
+/// (a tab says it every 3 s); more are dropped, as a notice lapses anyway.
+const TYPING_PERIOD: Duration = Duration::from_secs(1);
+const TYPING_BURST: u32 = 2;
+
 pub struct Limits {
     login_per_account: DefaultKeyedRateLimiter<String>,
+    typing: DefaultKeyedRateLimiter<(SenderKey, String)>,
     room_mentions: DefaultKeyedRateLimiter<(i64, String)>,
     login_per_address: DefaultKeyedRateLimiter<IpAddr>,
     /// `None`: sending is not limited (`CHAT_SEND_RATE=0`).
@@ -66,8 +72,14 @@ impl Limits {
                 LOGIN_PER_ADDRESS_BURST,
             )),
             room_mentions: RateLimiter::keyed(quota(ROOM_MENTION_PERIOD, 1)),
+            typing: RateLimiter::keyed(quota(TYPING_PERIOD, TYPING_BURST)),
             sends,
         }
+    }
+
+    /// Counts a typing notice of `sender` in `room`.
+    pub fn typing(&self, sender: &SenderKey, room: &str) -> Result<(), RetryAfter> {
+        check(&self.typing, &(sender.clone(), room.to_owned()))
     }
 
     /// Counts an `@room` of `account` in `room`.
@@ -98,6 +110,7 @@ impl Limits {
         self.login_per_account.retain_recent();
         self.login_per_address.retain_recent();
         self.room_mentions.retain_recent();
+        self.typing.retain_recent();
         if let Some(sends) = &self.sends {
             sends.retain_recent();
         }

@@ -480,6 +480,16 @@ impl crate::chat::Chat {
         self.inner
             .access
             .check(&identity.caller, crate::access::Action::Write, room)?;
+        // Past the limit a notice is dropped, not refused: every tab of the
+        // room would hear a flood of them.
+        if self
+            .inner
+            .limits
+            .typing(&identity.sender, room.as_str())
+            .is_err()
+        {
+            return Ok(());
+        }
         let (_, present) = self.person(identity, guest_name);
         self.inner
             .awareness

@@ -92,11 +92,12 @@ fn refused(retry_after_s: u64, interval_s: u64) -> Error {
 
 /// A key for the sender: its account, its guest key, or (a guest without
 /// one) its address; hashed, as a KV key cannot hold `:` of an address.
+/// Who waits: an account, or a guest by address (as the send limit
+/// counts guests): a fresh guest key per message buys no fresh wait.
 fn who(identity: &Identity) -> String {
-    let raw = match (identity.author_key(), &identity.sender) {
-        (Some(author), _) => author,
-        (None, SenderKey::Address(address)) => format!("ip:{address}"),
-        (None, SenderKey::Account(id)) => format!("a:{id}"),
+    let raw = match &identity.sender {
+        SenderKey::Account(id) => format!("a:{id}"),
+        SenderKey::Address(address) => format!("ip:{address}"),
     };
     hex_digest(&raw, 12)
 }

@@ -95,8 +95,8 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
             get(room_pages::settings).post(room_pages::settings_form),
         )
         .route("/r/{room}/modlog", get(room_pages::modlog))
-        .route("/dm", get(room_pages::dm_form))
-        .route("/dm/{name}", get(room_pages::dm))
+        .route("/dm", post(room_pages::dm_form))
+        .route("/dm/{name}", get(room_pages::dm).post(room_pages::open_dm))
         .route(
             "/invite/{token}",
             get(room_pages::invite).post(room_pages::join),

@@ -44,6 +44,8 @@ pub trait WebUi: Send + Sync + 'static {
     fn modlog_page(&self, viewer: Viewer, log: ModLog) -> String;
     /// `/invite/{token}`: the room it leads to and a button to join.
     fn invite_page(&self, viewer: Viewer, room: String, token: String) -> String;
+    /// `/dm/{name}` before the DM exists: start it with a post.
+    fn dm_confirm_page(&self, viewer: Viewer, name: String) -> String;
     /// A room page the viewer may not see, and why (`title`, `text`).
     fn room_refused_page(&self, viewer: Viewer, title: &str, text: String) -> String;
     /// A page that says one thing (`note`, with the element id `note_id`)

@@ -84,7 +84,7 @@ pub fn lobby_page(viewer: Viewer, page: RoomPage, older: bool) -> String {
                                 </form>
                             })}
                             {logged_in.then(|| view! {
-                                <form class="new-room" method="get" action="/dm">
+                                <form class="new-room" method="post" action="/dm">
                                     <label for="dm-name">"Message someone"</label>
                                     <div class="row">
                                         <input id="dm-name" name="name" required maxlength="32" placeholder="account name" />

@@ -247,6 +247,19 @@ pub fn invite_page(viewer: Viewer, room: String, token: String) -> String {
     })
 }
 
+/// `/dm/{name}` before the DM is made: one button starts it.
+pub fn dm_confirm_page(viewer: Viewer, name: String) -> String {
+    document(format!("Message {name}"), viewer, move || {
+        let action = format!("/dm/{}", model::url::percent_encode(&name));
+        view! {
+            <p>{format!("Start a direct conversation with {name}? Only the two of you will see it.")}</p>
+            <form method="post" action=action>
+                <button type="submit" class="join">{format!("Message {name}")}</button>
+            </form>
+        }
+    })
+}
+
 /// A room page the viewer cannot see: 404 (no such room, as far as they
 /// know), or why not.
 pub fn room_refused_page(viewer: Viewer, title: &str, text: String) -> String {

@@ -265,7 +265,8 @@ pub async fn settings_form(
     see_other(&back)
 }
 
-/// `GET /dm/{name}`: opens (or makes) the DM with `name` and goes there.
+/// `GET /dm/{name}`: opens the DM with `name` when it is made already,
+/// else asks whether to start one (the start is a `POST`).
 pub async fn dm(
     State(state): State<AppState>,
     session: Session,
@@ -273,10 +274,25 @@ pub async fn dm(
     Path(name): Path<String>,
 ) -> Response {
     let path = format!("/dm/{name}");
-    match state.chat.open_dm(&identity, &name).await {
-        Ok(info) => see_other(&format!("/r/{}", info.name)),
+    match state.chat.existing_dm(&identity, &name).await {
+        Ok(Some(room)) => see_other(&format!("/r/{room}")),
+        Ok(None) => {
+            let viewer = viewer(&state, &session).await;
+            html_page(state.ui.dm_confirm_page(viewer, name.trim().to_owned()))
+        }
         Err(e) => refused(&state, &session, &path, e).await,
     }
+}
+
+/// `POST /dm/{name}`: opens (or makes) the DM with `name` and goes there;
+/// a post, so that a link from elsewhere cannot make one.
+pub async fn open_dm(
+    State(state): State<AppState>,
+    session: Session,
+    Caller(identity): Caller,
+    Path(name): Path<String>,
+) -> Response {
+    open_dm_with(&state, &session, &identity, &name).await
 }
 
 #[derive(serde::Deserialize)]
@@ -284,9 +300,26 @@ pub struct DmForm {
     name: String,
 }
 
-/// `GET /dm?name=`: the lobby's "message someone" form.
-pub async fn dm_form(axum::extract::Query(form): axum::extract::Query<DmForm>) -> Response {
-    see_other(&format!("/dm/{}", percent_encode(form.name.trim())))
+/// `POST /dm` `name=`: the lobby's "message someone" form.
+pub async fn dm_form(
+    State(state): State<AppState>,
+    session: Session,
+    Caller(identity): Caller,
+    Form(form): Form<DmForm>,
+) -> Response {
+    open_dm_with(&state, &session, &identity, form.name.trim()).await
+}
+
+async fn open_dm_with(
+    state: &AppState,
+    session: &Session,
+    identity: &service::access::Identity,
+    name: &str,
+) -> Response {
+    match state.chat.open_dm(identity, name).await {
+        Ok(info) => see_other(&format!("/r/{}", info.name)),
+        Err(e) => refused(state, session, &format!("/dm/{name}"), e).await,
+    }
 }
 
 /// `GET /invite/{token}`
