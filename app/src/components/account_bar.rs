@@ -67,6 +67,9 @@ pub fn AccountCorner(account: Option<String>, login: String) -> impl IntoView {
     match account {
         Some(name) => view! {
             <nav class="account" aria-label="Account">
+                // Reachable from every page, phones included (the desktop
+                // sidebar links it too).
+                <a class="mentions-link" href="/mentions" rel="external" title="Mentions and replies to you">"@"<span class="label">" Mentions"</span></a>
                 <a class="who" href="/settings" rel="external" title="Settings">
                     <span class="verified" aria-hidden="true">"✓"</span>
                     {name}

@@ -224,7 +224,7 @@ pub fn Composer(
                 }
                 .into_any(),
             }}
-            <textarea name="body" rows="1" aria-label="Message" required node_ref=textarea
+            <textarea name="body" rows="1" aria-label="Message" required dir="auto" node_ref=textarea
                 placeholder=format!("Message #{room}") maxlength=MAX_BODY_CHARS.to_string()
                 prop:value=move || draft.get()
                 on:input=move |ev| {

@@ -85,7 +85,7 @@ pub fn MessageItem(
                     // The avatar: the initials drawn on the name's colour
                     // by the style sheet.
                     <div class="meta" data-initials=initials(&message.from)>
-                        <span class="from" class:verified=verified>
+                        <span class="from" class:verified=verified dir="auto">
                             {emoji.map(|e| view! { <span class="emoji">{e}" "</span> })}
                             {message.from.clone()}
                         </span>
@@ -97,6 +97,11 @@ pub fn MessageItem(
                         <LocalTime ts=message.ts.clone() />
                     </div>
                 })}
+                // A line under another's header shows its time on hover
+                // and focus.
+                {(!first_of_group).then(|| view! {
+                    <span class="line-time"><LocalTime ts=message.ts.clone() /></span>
+                })}
                 {quote}
                 // Text nodes only: a body is never parsed as HTML.
                 {if deleted {
@@ -104,7 +109,7 @@ pub fn MessageItem(
                     view! { <p class="body tombstone">{text}</p> }.into_any()
                 } else {
                     view! {
-                        <p class="body">{message.body}
+                        <p class="body" dir="auto">{message.body}
                             {edited.then(|| view! { " "<span class="edited" title="edited">"(edited)"</span> })}
                         </p>
                     }.into_any()

@@ -261,9 +261,12 @@ fn Conversation(
             list.iter()
                 .enumerate()
                 .map(|(i, m)| {
+                    // The first unread line starts afresh below the
+                    // "New messages" divider, so it says who wrote it.
+                    let after_divider = first_unread.get() == Some(m.seq);
                     (
                         m.clone(),
-                        starts_group(i.checked_sub(1).map(|p| &list[p]), m),
+                        after_divider || starts_group(i.checked_sub(1).map(|p| &list[p]), m),
                     )
                 })
                 .collect::<Vec<_>>()
@@ -291,8 +294,8 @@ fn Conversation(
             <main class="page room">
                 <header class="topbar">
                     <a class="back" href="/" rel="external" aria-label="All rooms">"←"</a>
-                    <h1>{opening.title.clone()}</h1>
-                    {(!opening.topic.is_empty()).then(|| view! { <p class="topic">{opening.topic.clone()}</p> })}
+                    <h1 dir="auto">{opening.title.clone()}</h1>
+                    {(!opening.topic.is_empty()).then(|| view! { <p class="topic" dir="auto">{opening.topic.clone()}</p> })}
                     {opening.moderator.then(|| view! {
                         <a class="room-settings-link" href=format!("/r/{room}/settings") rel="external">"Settings"</a>
                     })}
