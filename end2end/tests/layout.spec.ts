@@ -110,3 +110,28 @@ test('names have their own colours, a header after the divider, and each line it
   await expect(time).toBeVisible();
   await expect(time).toHaveText(/^\d\d:\d\d$/);
 });
+
+test('text typed before the page hydrates survives it and is sent once', async ({ server, openUser }) => {
+  const { page } = await openUser();
+  const room = uniqueRoom('early');
+  await server.post(room, 'hello');
+  // The page's code arrives late, as on a slow link.
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await page.route(/\/pkg\/chat\.[^/]*\.wasm$/, async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.goto(`${server.url}/r/${room}`);
+  const box = page.locator('.composer textarea');
+  await box.pressSequentially('typed early');
+  await expect(page.locator('.live-state')).toHaveAttribute('data-state', 'connecting');
+  release();
+  await expect(page.locator('.live-state')).toHaveAttribute('data-state', 'live');
+  await expect(box).toHaveValue('typed early');
+  await box.press('Enter');
+  await expect(page.locator('.messages .message', { hasText: 'typed early' })).toHaveCount(1);
+  await expect(box).toHaveValue('');
+  const sent = (await server.history(room)).filter((m) => m.body === 'typed early');
+  expect(sent).toHaveLength(1);
+});

@@ -34,8 +34,14 @@ pub fn Composer(
         .into_any();
     }
     let account = viewer.account;
-    let name = RwSignal::new(DEFAULT_NAME.to_string());
-    let draft = RwSignal::new(String::new());
+    let name = RwSignal::new(
+        typed_before_hydration("input[name=from]")
+            .filter(|name| !name.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_NAME.to_string()),
+    );
+    // What was typed while the page was still loading its code is kept:
+    // hydrating the box would otherwise empty it.
+    let draft = RwSignal::new(typed_before_hydration("textarea[name=body]").unwrap_or_default());
     let id = RwSignal::new(next_id.clone());
     let pending = RwSignal::new(false);
     // Enter while a send is in flight: the draft goes out once it is answered.
@@ -354,4 +360,29 @@ fn save_name(_name: &str) {}
 #[cfg(not(feature = "hydrate"))]
 fn fresh_id() -> String {
     String::new()
+}
+
+/// The value of the composer's field `selector` as the page shows it before
+/// hydration (what was typed while the code loaded), without the newline
+/// an Enter pressed then added; `None` on the server.
+fn typed_before_hydration(selector: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let field = leptos::prelude::document()
+            .query_selector(&format!(".composer {selector}"))
+            .ok()
+            .flatten()?;
+        let value = if let Some(area) = field.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+            area.value()
+        } else {
+            field.dyn_ref::<web_sys::HtmlInputElement>()?.value()
+        };
+        Some(value.trim_end_matches('\n').to_owned()).filter(|v| !v.is_empty())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = selector;
+        None
+    }
 }
