@@ -48,6 +48,9 @@ for (const size of sizes) {
       await owner.getByRole('button', { name: 'Message', exact: true }).click();
       await expect(owner.locator('.live-state')).toHaveAttribute('data-state', 'live');
       await expectFitsAndNamed(owner, '@bo');
+      // Words for people: a DM is called by the other's name, never its id.
+      await expect(owner.locator('.composer textarea')).toHaveAttribute('placeholder', 'Message @bo');
+      await expect(owner).toHaveTitle('@bo – Chat');
       // Mentions, from the room's header, on any width.
       await owner.locator('.topbar .mentions-link').click();
       await expect(owner).toHaveURL(`${server.url}/mentions`);
@@ -133,5 +136,27 @@ test('text typed before the page hydrates survives it and is sent once', async (
   await expect(page.locator('.messages .message', { hasText: 'typed early' })).toHaveCount(1);
   await expect(box).toHaveValue('');
   const sent = (await server.history(room)).filter((m) => m.body === 'typed early');
+  expect(sent).toHaveLength(1);
+});
+
+test('a send that cannot reach the server says so in words, keeps the text, and goes out once on retry', async ({ server, openUser, problems }) => {
+  const { page } = await openUser();
+  const room = uniqueRoom('offline');
+  await server.post(room, 'hello');
+  await openRoom(page, server, room);
+  problems.allowed.push(/Failed to load resource/);
+  await page.route('**/fn/**', (route) => route.abort('internetdisconnected'));
+  const box = page.locator('.composer textarea');
+  await box.fill('while offline');
+  await box.press('Enter');
+  const error = page.locator('.send-error');
+  await expect(error).toContainText('cannot be reached');
+  await expect(error).not.toContainText('TypeError');
+  await expect(box).toHaveValue('while offline');
+  await page.unroute('**/fn/**');
+  await box.press('Enter');
+  await expect(page.locator('.messages .message', { hasText: 'while offline' })).toHaveCount(1);
+  await expect(box).toHaveValue('');
+  const sent = (await server.history(room)).filter((m) => m.body === 'while offline');
   expect(sent).toHaveLength(1);
 });

@@ -28,12 +28,18 @@ test('private room: invite, 404 for others, timeout, removal by a moderator', as
   await ada.page.locator('.room-settings-link').click();
   await expect(ada.page.getByRole('heading', { name: `#${room} settings` })).toBeVisible();
   await ada.page.getByRole('button', { name: /Make an invite link/ }).click();
-  const flash = await ada.page.locator('.flash').textContent();
-  const invite = flash?.match(/\/invite\/\w+/)?.[0];
-  expect(invite, flash ?? '').toBeTruthy();
+  await expect(ada.page.locator('.flash')).toContainText('Invite link made');
+  // The link in full, with a button that copies it.
+  const link = ada.page.getByLabel('Invite link, to send to someone');
+  await expect(link).toHaveValue(new RegExp(`^${server.url}/invite/[\\w-]+$`));
+  const invite = await link.inputValue();
+  await ada.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await ada.page.getByRole('button', { name: 'Copy' }).click();
+  await expect(ada.page.getByRole('button', { name: 'Copied' })).toBeVisible();
+  expect(await ada.page.evaluate(() => navigator.clipboard.readText())).toBe(invite);
 
   // Bo joins through the link; Cy, never invited, gets "not found".
-  await bo.page.goto(`${server.url}${invite}`);
+  await bo.page.goto(invite);
   await bo.page.getByRole('button', { name: `Join #${room}` }).click();
   await expect(bo.page).toHaveURL(`${server.url}/r/${room}`);
   await live(bo.page);

@@ -14,6 +14,8 @@ use server_fn::ServerFn;
 #[component]
 pub fn Composer(
     room: RoomName,
+    /// What the room is called for people (`#name`, or `@name` for a DM).
+    title: String,
     next_id: String,
     on_sent: Callback<ChatMessage>,
     /// What went wrong, or why the viewer cannot post (set by the page and
@@ -231,7 +233,7 @@ pub fn Composer(
                 .into_any(),
             }}
             <textarea name="body" rows="1" aria-label="Message" required dir="auto" node_ref=textarea
-                placeholder=format!("Message #{room}") maxlength=MAX_BODY_CHARS.to_string()
+                placeholder=format!("Message {title}") maxlength=MAX_BODY_CHARS.to_string()
                 prop:value=move || draft.get()
                 on:input=move |ev| {
                     let text = event_target_value(&ev);

@@ -60,9 +60,7 @@ fn Room(room: RoomName, error_code: Option<String>) -> impl IntoView {
         |(name, error_code)| open_room(name, error_code),
     );
     let viewer = use_viewer();
-    let title = format!("#{room} – Chat");
     view! {
-        <leptos_meta::Title text=title />
         <Suspense fallback=|| view! { <main class="page room"><p class="muted">"Loading…"</p></main> }>
             {move || {
                 let room = room.clone();
@@ -71,7 +69,13 @@ fn Room(room: RoomName, error_code: Option<String>) -> impl IntoView {
                     match opening.await {
                         Ok(mut opening) => {
                             let form_error = opening.form_error.take().or_else(|| opening.cannot_post.clone());
-                            view! { <Conversation room opening form_error viewer /> }.into_any()
+                            // A DM's title is the other account's name, never its internal id.
+                            let title = format!("{} – Chat", opening.title);
+                            view! {
+                                <leptos_meta::Title text=title />
+                                <Conversation room opening form_error viewer />
+                            }
+                            .into_any()
                         }
                         Err(e) => view! {
                             <main class="page notice">
@@ -360,7 +364,7 @@ fn Conversation(
                             }
                         }>"↑ Jump to first unread"</button>
                     <p class="typing" id="typing-line" aria-live="polite"></p>
-                    <Composer room=room.clone() next_id=opening.next_id on_sent error=post_error viewer drafting />
+                    <Composer room=room.clone() title=opening.title.clone() next_id=opening.next_id on_sent error=post_error viewer drafting />
                 </div>
             </main>
             <aside class="people-panel" aria-label="People here">

@@ -15,6 +15,16 @@ use model::room_policy::{
 const SLOW_MODES: [u64; 8] = [0, 10, 30, 60, 300, 900, 3600, 21600];
 /// Timeout choices, in seconds.
 const TIMEOUTS: [u64; 6] = [60, 600, 3600, 86400, 604800, 2419200];
+/// Puts the page's origin in the invite link and copies it on a click.
+const COPY_INVITE: &str = r#"(() => {
+  const input = document.getElementById('invite-url');
+  input.value = location.origin + input.dataset.path;
+  document.querySelector('button[data-copy="invite-url"]').addEventListener('click', (e) => {
+    input.select();
+    navigator.clipboard.writeText(input.value).then(() => { e.target.textContent = 'Copied'; });
+  });
+})();"#;
+
 /// How long an invite link lasts, in seconds.
 const INVITE_LASTS: [u64; 4] = [3600, 86400, 604800, 2592000];
 /// How much of a banned member's past a ban removes.
@@ -32,8 +42,23 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
             info,
             members,
             sanctions,
-            ..
+            invite,
         } = admin;
+        // An invite link just made: in full, ready to copy (the script
+        // puts the browser's own origin in front, as a proxy may hide it).
+        let made_invite = invite.map(|invite| {
+            view! {
+                <div class="invite-made">
+                    <label for="invite-url">"Invite link, to send to someone"</label>
+                    <div class="row">
+                        <input id="invite-url" readonly value=invite.url.clone()
+                            data-path=format!("/invite/{}", invite.token) />
+                        <button type="button" class="copy" data-copy="invite-url">"Copy"</button>
+                    </div>
+                    <script>{COPY_INVITE}</script>
+                </div>
+            }
+        });
         let action = format!("/r/{room}/settings");
         let owner = info.you.role == "owner";
         let post = info.post;
@@ -104,6 +129,7 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
                 <NameForm action=action.clone() what=SettingsAction::AddModerator id="moderator-name"
                     label="Name a moderator" submit="Make moderator" />
             })}
+            {made_invite}
             <form class="inline-form" method="post" action=action.clone()>
                 <input type="hidden" name="do" value=SettingsAction::Invite.as_str() />
                 <label for="invite-lasts">"Invite link"</label>

@@ -49,9 +49,18 @@ impl<'de> Deserialize<'de> for ChatError {
 impl FromServerFnError for ChatError {
     type Encoder = JsonEncoding;
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // Said for people: what happened to their words and what to do.
+        let message = match value {
+            ServerFnErrorErr::Request(_) => {
+                "Not sent: the chat cannot be reached (are you offline?). Your text is kept; press Enter to try again.".to_owned()
+            }
+            other => {
+                format!("Not sent: something went wrong on the way ({other}). Please try again.")
+            }
+        };
         ChatError {
             code: "unavailable".into(),
-            message: format!("request failed: {value}"),
+            message,
         }
     }
 }

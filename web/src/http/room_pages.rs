@@ -70,18 +70,40 @@ pub async fn room_gate(
 }
 
 /// `GET /r/{room}/settings`
+#[derive(serde::Deserialize)]
+pub struct SettingsQuery {
+    /// The token of an invite link just made, to show it once in full.
+    invite: Option<String>,
+}
+
 pub async fn settings(
     State(state): State<AppState>,
     session: Session,
     Caller(identity): Caller,
     Path(room): Path<String>,
+    headers: axum::http::HeaderMap,
+    query: Result<super::identity::ApiQuery<SettingsQuery>, super::error::ApiError>,
 ) -> Response {
     let path = format!("/r/{room}/settings");
     let admin = RoomName::parse(&room)
         .map_err(service::Error::from)
         .and_then(|room| state.chat.room_admin(&identity, &room));
     match admin {
-        Ok(admin) => {
+        Ok(mut admin) => {
+            let token = query.ok().and_then(|q| q.0.invite);
+            if let Some(token) = token
+                && state
+                    .chat
+                    .invite_room(&token)
+                    .is_ok_and(|of| of.as_str() == admin.info.name)
+            {
+                admin.invite = Some(model::room_policy::Invite {
+                    room: admin.info.name.clone(),
+                    url: format!("{}/invite/{token}", origin_of(&headers)),
+                    token,
+                    expires_at: String::new(),
+                });
+            }
             let viewer = viewer(&state, &session).await;
             html_page(state.ui.room_settings_page(viewer, admin))
         }
@@ -160,6 +182,7 @@ pub async fn settings_form(
             return see_other(&back);
         }
     };
+    let mut made_invite = None;
     let done: Result<String, service::Error> = match what {
         SettingsAction::Settings => {
             let changes = RoomChanges {
@@ -203,14 +226,14 @@ pub async fn settings_form(
             )
             .await
             .map(|invite| {
+                made_invite = Some(invite.token.clone());
                 format!(
-                    "Invite link (valid until {} UTC): {}",
+                    "Invite link made, valid until {} UTC",
                     invite
                         .expires_at
                         .get(..16)
                         .unwrap_or_default()
                         .replace('T', " "),
-                    invite.url
                 )
             }),
         SettingsAction::Timeout => chat
@@ -262,7 +285,20 @@ pub async fn settings_form(
         }
         Err(e) => set_flash(&session, e.message()).await,
     }
-    see_other(&back)
+    match made_invite {
+        Some(token) => see_other(&format!("{back}?invite={}", percent_encode(&token))),
+        None => see_other(&back),
+    }
+}
+
+/// `scheme://host` the request was made to, for links people copy: the
+/// proxy's `X-Forwarded-Proto` when there is one (the page's script puts
+/// the browser's own origin in anyway).
+fn origin_of(headers: &axum::http::HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let scheme = header("x-forwarded-proto").unwrap_or("http");
+    let host = header("host").unwrap_or("localhost");
+    format!("{scheme}://{host}")
 }
 
 /// `GET /dm/{name}`: opens the DM with `name` when it is made already,
