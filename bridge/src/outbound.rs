@@ -15,6 +15,9 @@ use tokio::sync::{mpsc, oneshot};
 /// the channel and the sender's prefix the server adds when it passes the
 /// line on.
 pub const LINE_BYTES: usize = 350;
+/// IRC lines one room message becomes at most; a longer one ends with a
+/// link to the rest.
+pub const MAX_LINES: usize = 4;
 
 pub struct Outbound {
     pub client: ApiClient,
@@ -45,7 +48,21 @@ impl Outbound {
                         && !message.deleted
                         && !message.id.starts_with(&self.prefix)
                     {
-                        let lines = to_irc(&message.from, &message.body, LINE_BYTES);
+                        let mut lines = to_irc(&message.from, &message.body, LINE_BYTES);
+                        if lines.len() > MAX_LINES {
+                            // A wall of text would hold every later message
+                            // back for minutes at IRC's pace: the rest is a
+                            // link away.
+                            let more = lines.len() - (MAX_LINES - 1);
+                            lines.truncate(MAX_LINES - 1);
+                            let link = self
+                                .client
+                                .url(&format!("/r/{}#m-{}", self.map.room, message.seq));
+                            lines.push(format!(
+                                "<{}> … {more} more lines: {link}",
+                                crate::irc_line::one_line(&message.from)
+                            ));
+                        }
                         if !self.write(lines).await {
                             return;
                         }

@@ -154,6 +154,35 @@ async fn messages_cross_both_ways_once_through_bridge_and_irc_restarts() {
         ]
     );
 
+    // A wall of text becomes at most 4 IRC lines, the last a link to the
+    // rest: it cannot hold the channel back for minutes.
+    let wall: Vec<String> = (1..=30)
+        .map(|i| format!("line {i} of a pasted log"))
+        .collect();
+    let posted: serde_json::Value = server
+        .post("general", "w-wall", "webby", &wall.join("\n"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    server
+        .post("general", "w-after", "webby", "after the wall")
+        .await;
+    let said = bob
+        .said_by("chatbridge", "#lobby", Duration::from_millis(1500))
+        .await;
+    let link = server.url(&format!("/r/general#m-{}", posted["seq"]));
+    assert_eq!(
+        said,
+        [
+            "<webby> line 1 of a pasted log".to_owned(),
+            "<webby> line 2 of a pasted log".to_owned(),
+            "<webby> line 3 of a pasted log".to_owned(),
+            format!("<webby> … 27 more lines: {link}"),
+            "<webby> after the wall".to_owned(),
+        ]
+    );
+
     // Bridge restart: what was posted meanwhile is relayed once, nothing
     // earlier again.
     bridge.stop().await;
@@ -199,7 +228,7 @@ async fn messages_cross_both_ways_once_through_bridge_and_irc_restarts() {
     bridge.stop().await;
     let all = bodies(&server, "general").await;
     assert_eq!(all.iter().filter(|(_, b)| b == "hello from irc").count(), 1);
-    assert_eq!(all.len(), 7, "{all:?}");
+    assert_eq!(all.len(), 9, "{all:?}");
 }
 
 /// The in-test Twitch: one client connection, read and written line by line.
