@@ -127,6 +127,7 @@ pub const ERROR_CODES: &[(&str, ErrorKind)] = &[
     ("cross_site", ErrorKind::Forbidden),
     ("outranked", ErrorKind::Forbidden),
     ("direct_message", ErrorKind::Forbidden),
+    ("removed", ErrorKind::Forbidden),
     // What is not there.
     ("no_such_room", ErrorKind::NotFound),
     ("no_such_message", ErrorKind::NotFound),
@@ -136,6 +137,7 @@ pub const ERROR_CODES: &[(&str, ErrorKind)] = &[
     ("id_taken", ErrorKind::Conflict),
     ("edit_window_over", ErrorKind::Conflict),
     ("room_exists", ErrorKind::Conflict),
+    ("too_many_invites", ErrorKind::Conflict),
     // Pace.
     ("slow_mode", TOO_FAST),
 ];

@@ -126,17 +126,43 @@ pub struct Member {
 pub struct NewInvite {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_s: Option<u64>,
+    /// How many may join by it: 1 (the default) to [`MAX_INVITE_USES`];
+    /// 0 for any number while it lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses: Option<u32>,
+}
+
+/// Joins one invite link allows at most (0: no limit).
+pub const MAX_INVITE_USES: u32 = 1000;
+/// Invite links a room holds at once; a moderator revokes or waits.
+pub const MAX_INVITES_PER_ROOM: usize = 50;
+
+/// One invite link as moderators see it, `GET /api/rooms/{room}/invites`
+/// (the link itself is shown once, when made).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteSummary {
+    pub id: String,
+    pub by: String,
+    pub expires_at: String,
+    /// Joins left; absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses_left: Option<u32>,
 }
 
 /// An invite link: whoever opens `url` with an account joins the room
 /// until `expires_at`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invite {
     pub room: String,
+    /// Its name for listing and revoking.
+    #[serde(default)]
+    pub id: String,
     pub token: String,
     /// Path of the invite page (`/invite/<token>`).
     pub url: String,
     pub expires_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses_left: Option<u32>,
 }
 
 /// `POST /api/rooms/{room}/timeouts`
@@ -236,6 +262,7 @@ pub enum SettingsAction {
     EndTimeout,
     Ban,
     Unban,
+    RevokeInvite,
 }
 
 impl SettingsAction {
@@ -253,6 +280,7 @@ impl SettingsAction {
             SettingsAction::EndTimeout => "end_timeout",
             SettingsAction::Ban => "ban",
             SettingsAction::Unban => "unban",
+            SettingsAction::RevokeInvite => "revoke_invite",
         }
     }
 }
@@ -300,6 +328,9 @@ pub struct RoomAdmin {
     /// An invite link just made, shown once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invite: Option<Invite>,
+    /// The invite links that still work.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub invites: Vec<InviteSummary>,
 }
 
 /// The events socket's `standing` frame: the caller's right to post in
@@ -389,6 +420,7 @@ mod action_names {
             SettingsAction::EndTimeout,
             SettingsAction::Ban,
             SettingsAction::Unban,
+            SettingsAction::RevokeInvite,
         ] {
             let read: SettingsAction =
                 serde_json::from_str(&format!("\"{}\"", action.as_str())).unwrap();

@@ -1003,3 +1003,135 @@ async fn roles_hold_moderators_act_below_themselves_and_dms_have_no_owner() {
     )
     .await;
 }
+
+/// Issue 26 items 3 and 12: invite links count their uses (one by
+/// default), can be listed and revoked, a removal beats every link made
+/// before it, and a room holds a bounded number of them.
+#[tokio::test]
+async fn invites_count_their_uses_are_revocable_and_lose_to_a_removal() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[]).await;
+    let ada = account(&server, "ada").await;
+    let people = [
+        account(&server, "bo").await,
+        account(&server, "cy").await,
+        account(&server, "dan").await,
+        account(&server, "eve").await,
+    ];
+    let [bo, cy, dan, eve] = &people;
+    expect(
+        &server,
+        &ada,
+        Method::POST,
+        "/api/rooms",
+        Some(json!({"name": "club", "visibility": "private"})),
+        201,
+    )
+    .await;
+    let invite = |body: Value| {
+        let (server, ada) = (&server, &ada);
+        async move {
+            let (code, invite, _) = call(
+                server,
+                ada,
+                Method::POST,
+                "/api/rooms/club/invites",
+                Some(body),
+            )
+            .await;
+            assert_eq!(code, 201, "{invite}");
+            invite
+        }
+    };
+    let join = |who: &Who, invite: &Value| {
+        let path = format!("/api/invites/{}", invite["token"].as_str().unwrap());
+        let (server, who) = (&server, who.clone());
+        async move {
+            let (code, answer, _) = call(server, &who, Method::POST, &path, None).await;
+            (code, answer["code"].as_str().map(str::to_owned))
+        }
+    };
+
+    // Two uses: two people in, the third finds no such link.
+    let two = invite(json!({"uses": 2})).await;
+    assert_eq!(two["uses_left"], 2);
+    assert_eq!(join(bo, &two).await.0, 200);
+    assert_eq!(join(cy, &two).await.0, 200);
+    assert_eq!(join(dan, &two).await, (404, Some("invalid_invite".into())));
+
+    // Listed for moderators, and revoked: the link lets no one in.
+    let one = invite(json!({})).await;
+    assert_eq!(one["uses_left"], 1, "single use by default");
+    let (_, listed, _) = call(&server, &ada, Method::GET, "/api/rooms/club/invites", None).await;
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [one["id"].as_str().unwrap()],
+        "the used-up link is gone"
+    );
+    expect(
+        &server,
+        bo,
+        Method::GET,
+        "/api/rooms/club/invites",
+        None,
+        403,
+    )
+    .await;
+    let revoke = format!("/api/rooms/club/invites/{}", one["id"].as_str().unwrap());
+    expect(&server, &ada, Method::DELETE, &revoke, None, 204).await;
+    assert_eq!(join(dan, &one).await.0, 404);
+
+    // A removal beats the links made before it, not those made after.
+    let open = invite(json!({"uses": 0})).await;
+    assert_eq!(join(eve, &open).await.0, 200);
+    expect(
+        &server,
+        &ada,
+        Method::DELETE,
+        "/api/rooms/club/members/eve",
+        None,
+        204,
+    )
+    .await;
+    assert_eq!(join(eve, &open).await, (403, Some("removed".into())));
+    assert_eq!(
+        join(dan, &open).await.0,
+        200,
+        "the link still works for others"
+    );
+    let fresh = invite(json!({})).await;
+    assert_eq!(join(eve, &fresh).await.0, 200);
+
+    // A room holds at most 50 links at once.
+    let (_, listed, _) = call(&server, &ada, Method::GET, "/api/rooms/club/invites", None).await;
+    for _ in listed.as_array().unwrap().len()..50 {
+        invite(json!({})).await;
+    }
+    let (code, refused, _) = call(
+        &server,
+        &ada,
+        Method::POST,
+        "/api/rooms/club/invites",
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(
+        (code, refused["code"].as_str()),
+        (409, Some("too_many_invites"))
+    );
+    let (code, _, _) = call(
+        &server,
+        &ada,
+        Method::POST,
+        "/api/rooms/club/invites",
+        Some(json!({"uses": 1001})),
+    )
+    .await;
+    assert_eq!(code, 400);
+}

@@ -9,7 +9,8 @@ use crate::room_policy::{StoredInvite, rfc3339};
 use model::ErrorKind;
 use model::room::RoomName;
 use model::room_policy::{
-    INVITE_DEFAULT_S, Invite, MAX_INVITE_S, Member, ModActionKind, NewInvite, RoomInfo, Visibility,
+    INVITE_DEFAULT_S, Invite, InviteSummary, MAX_INVITE_S, MAX_INVITE_USES, MAX_INVITES_PER_ROOM,
+    Member, ModActionKind, NewInvite, RoomInfo, Visibility,
 };
 
 fn token_digest(token: &str) -> String {
@@ -105,12 +106,20 @@ impl Chat {
                         ));
                     }
                     policy.members.insert(account.id, account.name.clone());
+                    policy.removed.remove(&account.id);
                 } else {
                     if policy.is_owner(account.id) {
                         return Err(Error::bad_input("the owner cannot be removed"));
                     }
                     policy.members.remove(&account.id);
                     policy.moderators.remove(&account.id);
+                    // Leaving on one's own is no removal: an invite may
+                    // bring them back.
+                    if !leaving {
+                        policy
+                            .removed
+                            .insert(account.id, chrono::Utc::now().timestamp_millis());
+                    }
                 }
                 Ok(())
             })
@@ -177,26 +186,90 @@ impl Chat {
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
-        let expires = chrono::Utc::now().timestamp() + lasts as i64;
+        let uses = new.uses.unwrap_or(1);
+        if uses > MAX_INVITE_USES {
+            return Err(Error::bad_input(format!(
+                "uses is 1 to {MAX_INVITE_USES}, or 0 for no limit"
+            )));
+        }
+        let uses_left = (uses > 0).then_some(uses);
+        let now = chrono::Utc::now().timestamp();
+        let expires = now + lasts as i64;
+        let made = chrono::Utc::now().timestamp_millis();
         let by = actor_name(identity);
         let digest = token_digest(&token);
+        let invite = StoredInvite {
+            digest,
+            expires,
+            by,
+            uses_left,
+            made,
+        };
+        let id = invite.id().to_owned();
         self.inner
             .policies
             .modify(room, |policy| {
-                policy.invites.push(StoredInvite {
-                    digest: digest.clone(),
-                    expires,
-                    by: by.clone(),
-                });
+                policy.forget_ended(now);
+                if policy.invites.len() >= MAX_INVITES_PER_ROOM {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        format!(
+                            "#{room} has {MAX_INVITES_PER_ROOM} invite links already: revoke one first"
+                        ),
+                    )
+                    .with_code("too_many_invites"));
+                }
+                policy.invites.push(invite.clone());
                 Ok(())
             })
             .await?;
         Ok(Invite {
             room: room.to_string(),
+            id,
             url: format!("/invite/{token}"),
             token,
             expires_at: rfc3339(expires),
+            uses_left,
         })
+    }
+
+    /// The room's invite links that still work (moderators).
+    pub fn invites(
+        &self,
+        identity: &Identity,
+        room: &RoomName,
+    ) -> Result<Vec<InviteSummary>, Error> {
+        let standing = self.check(identity, Action::Moderate, room)?;
+        let now = chrono::Utc::now().timestamp();
+        Ok(standing
+            .policy
+            .iter()
+            .flat_map(|policy| policy.invites.iter())
+            .filter(|i| i.expires > now && i.uses_left != Some(0))
+            .map(|i| InviteSummary {
+                id: i.id().to_owned(),
+                by: i.by.clone(),
+                expires_at: rfc3339(i.expires),
+                uses_left: i.uses_left,
+            })
+            .collect())
+    }
+
+    /// Ends an invite link (moderators); ending one that is gone is fine.
+    pub async fn revoke_invite(
+        &self,
+        identity: &Identity,
+        room: &RoomName,
+        id: &str,
+    ) -> Result<(), Error> {
+        self.check(identity, Action::Moderate, room)?;
+        self.inner
+            .policies
+            .modify(room, |policy| {
+                policy.invites.retain(|i| i.id() != id);
+                Ok(())
+            })
+            .await
     }
 
     /// The room an invite token leads to, while it lasts.
@@ -220,16 +293,39 @@ impl Chat {
         self.inner
             .policies
             .modify(&room, |policy| {
-                if !policy.has_invite(&digest, chrono::Utc::now().timestamp()) {
+                let now = chrono::Utc::now().timestamp();
+                let Some(invite) = policy.live_invite(&digest, now) else {
                     return Err(invalid_invite());
-                }
+                };
                 if let Some(ban) = policy.bans.get(&account.id) {
                     return Err(Error::new(
                         ErrorKind::Forbidden,
                         format!("you are banned from #{room}"),
                     )
+                    .with_code("banned")
                     .with_sanction(ban.reason.clone(), None));
                 }
+                if policy.members.contains_key(&account.id) {
+                    return Ok(());
+                }
+                // A removal beats any invite made before it.
+                if policy
+                    .removed
+                    .get(&account.id)
+                    .is_some_and(|removed| invite.made <= *removed)
+                {
+                    return Err(Error::new(
+                        ErrorKind::Forbidden,
+                        format!("you were removed from #{room}; this link no longer lets you in"),
+                    )
+                    .with_code("removed"));
+                }
+                if let Some(invite) = policy.invites.iter_mut().find(|i| i.digest == digest)
+                    && let Some(left) = invite.uses_left.as_mut()
+                {
+                    *left = left.saturating_sub(1);
+                }
+                policy.invites.retain(|i| i.uses_left != Some(0));
                 policy.members.insert(account.id, account.name.clone());
                 Ok(())
             })

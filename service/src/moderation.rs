@@ -176,6 +176,9 @@ impl Chat {
             .policies
             .modify(room, |policy| {
                 policy.members.remove(&target.id);
+                policy
+                    .removed
+                    .insert(target.id, chrono::Utc::now().timestamp_millis());
                 policy.moderators.remove(&target.id);
                 policy.timeouts.remove(&target.id);
                 policy.bans.insert(
@@ -321,6 +324,7 @@ impl Chat {
             sanctions: self.sanctions(identity, room)?,
             members: self.members(identity, room)?,
             invite: None,
+            invites: self.invites(identity, room).unwrap_or_default(),
         })
     }
 

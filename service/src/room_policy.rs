@@ -48,6 +48,10 @@ pub struct RoomPolicy {
     pub bans: BTreeMap<i64, StoredSanction>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub invites: Vec<StoredInvite>,
+    /// Accounts removed from the members (or banned), and when (unix
+    /// milliseconds): an invite made before brings them back no more.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub removed: BTreeMap<i64, i64>,
 }
 
 fn yes() -> bool {
@@ -70,6 +74,7 @@ impl Default for RoomPolicy {
             timeouts: BTreeMap::new(),
             bans: BTreeMap::new(),
             invites: Vec::new(),
+            removed: BTreeMap::new(),
         }
     }
 }
@@ -97,6 +102,20 @@ pub struct StoredInvite {
     pub digest: String,
     pub expires: i64,
     pub by: String,
+    /// Joins left; `None`: no limit (also invites from before counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses_left: Option<u32>,
+    /// When it was made (unix milliseconds); 0 for invites from before.
+    #[serde(default)]
+    pub made: i64,
+}
+
+impl StoredInvite {
+    /// The invite's public name, for listing and revoking: the start of its
+    /// digest (which says nothing of the token).
+    pub fn id(&self) -> &str {
+        self.digest.get(..12).unwrap_or(&self.digest)
+    }
 }
 
 /// Unix seconds as the API writes times of sanctions and invites.
@@ -132,9 +151,14 @@ impl RoomPolicy {
 
     /// Whether an invite with this token digest lasts at unix time `now`.
     pub fn has_invite(&self, digest: &str, now: i64) -> bool {
+        self.live_invite(digest, now).is_some()
+    }
+
+    /// The invite with this token digest, while it lasts and has uses left.
+    pub fn live_invite(&self, digest: &str, now: i64) -> Option<&StoredInvite> {
         self.invites
             .iter()
-            .any(|i| i.digest == digest && i.expires > now)
+            .find(|i| i.digest == digest && i.expires > now && i.uses_left != Some(0))
     }
 
     /// In a DM, the account that is not `me`.
@@ -362,6 +386,8 @@ mod tests {
                 digest: "d1".into(),
                 expires: 100,
                 by: "ada".into(),
+                uses_left: None,
+                made: 0,
             }],
             ..RoomPolicy::default()
         };

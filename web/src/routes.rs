@@ -36,7 +36,14 @@ pub fn router(state: AppState, settings: &Settings, sessions: SessionLayer) -> R
             "/api/rooms/{room}/moderators/{name}",
             put(members::add_moderator).delete(members::remove_moderator),
         )
-        .route("/api/rooms/{room}/invites", post(members::invite))
+        .route(
+            "/api/rooms/{room}/invites",
+            get(members::invites).post(members::invite),
+        )
+        .route(
+            "/api/rooms/{room}/invites/{id}",
+            delete(members::revoke_invite),
+        )
         .route("/api/invites/{token}", post(members::join))
         .route("/api/rooms/{room}/timeouts", post(moderation::timeout))
         .route(

@@ -25,6 +25,14 @@ const COPY_INVITE: &str = r#"(() => {
   });
 })();"#;
 
+/// How many may join by one invite link (0: any number).
+const INVITE_USES: [(u32, &str); 4] = [
+    (1, "for one person"),
+    (5, "for 5 people"),
+    (25, "for 25 people"),
+    (0, "for anyone"),
+];
+
 /// How long an invite link lasts, in seconds.
 const INVITE_LASTS: [u64; 4] = [3600, 86400, 604800, 2592000];
 /// How much of a banned member's past a ban removes.
@@ -43,6 +51,7 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
             members,
             sanctions,
             invite,
+            invites,
         } = admin;
         // An invite link just made: in full, ready to copy (the script
         // puts the browser's own origin in front, as a proxy may hide it).
@@ -138,8 +147,30 @@ pub fn room_settings_page(viewer: Viewer, admin: RoomAdmin) -> String {
                         <option value=s.to_string() selected=s == 86400>{format!("valid {}", duration_text(s))}</option>
                     }).collect_view()}
                 </select>
+                <select name="uses" aria-label="How many may join by it">
+                    {INVITE_USES.into_iter().map(|(n, label)| view! {
+                        <option value=n.to_string() selected=n == 1>{label}</option>
+                    }).collect_view()}
+                </select>
                 <button type="submit" class="make-invite">"Make an invite link"</button>
             </form>
+            <ul class="invite-list">
+                {invites.into_iter().map(|i| {
+                    let uses = i.uses_left.map_or("any number of joins".to_owned(), |n| format!("{n} join{} left", if n == 1 { "" } else { "s" }));
+                    let until = i.expires_at.get(..16).unwrap_or_default().replace('T', " ");
+                    let label = format!("Revoke invite {}", i.id);
+                    view! {
+                        <li>
+                            <span>{format!("Invite by {}, {uses}, until {until} UTC", i.by)}</span>
+                            <form class="inline" method="post" action=format!("/r/{room}/settings")>
+                                <input type="hidden" name="do" value=SettingsAction::RevokeInvite.as_str() />
+                                <input type="hidden" name="invite" value=i.id.clone() />
+                                <button type="submit" aria-label=label>"Revoke"</button>
+                            </form>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
 
             <h2>"Timeouts and bans"</h2>
             <form class="sanction-form" method="post" action=action.clone()>

@@ -69,7 +69,26 @@ pub async fn remove_moderator(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /api/rooms/{room}/invites` `{"expires_s"?}`: 201 with the link.
+/// `GET /api/rooms/{room}/invites`: the links that still work (moderators).
+pub async fn invites(
+    State(state): State<AppState>,
+    Caller(identity): Caller,
+    RoomPath(room): RoomPath,
+) -> Result<Json<Vec<model::room_policy::InviteSummary>>, ApiError> {
+    Ok(Json(state.chat.invites(&identity, &room)?))
+}
+
+/// `DELETE /api/rooms/{room}/invites/{id}`: 204, also for one gone.
+pub async fn revoke_invite(
+    State(state): State<AppState>,
+    Caller(identity): Caller,
+    RoomAnd(room, id): RoomAnd,
+) -> Result<StatusCode, ApiError> {
+    state.chat.revoke_invite(&identity, &room, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/rooms/{room}/invites` `{"expires_s"?, "uses"?}`: 201 with the link.
 pub async fn invite(
     State(state): State<AppState>,
     Caller(identity): Caller,

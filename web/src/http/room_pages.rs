@@ -101,7 +101,7 @@ pub async fn settings(
                     room: admin.info.name.clone(),
                     url: format!("{}/invite/{token}", origin_of(&headers)),
                     token,
-                    expires_at: String::new(),
+                    ..Default::default()
                 });
             }
             let viewer = viewer(&state, &session).await;
@@ -156,6 +156,9 @@ pub struct SettingsForm {
     seconds: Option<u64>,
     purge_s: Option<u64>,
     expires_s: Option<u64>,
+    uses: Option<u32>,
+    /// The invite a `revoke_invite` ends.
+    invite: Option<String>,
     reason: Option<String>,
 }
 
@@ -222,6 +225,7 @@ pub async fn settings_form(
                 &room,
                 &NewInvite {
                     expires_s: form.expires_s,
+                    uses: form.uses,
                 },
             )
             .await
@@ -273,6 +277,10 @@ pub async fn settings_form(
                 Some(n) => format!("{} is banned; {n} of their messages removed", s.name),
                 None => format!("{} is banned", s.name),
             }),
+        SettingsAction::RevokeInvite => chat
+            .revoke_invite(&identity, &room, form.invite.as_deref().unwrap_or_default())
+            .await
+            .map(|()| "The invite link was revoked".to_owned()),
         SettingsAction::Unban => chat
             .unban(&identity, &room, &name)
             .await
