@@ -67,6 +67,7 @@ export class ChatServer {
       LEPTOS_SITE_ROOT: siteRoot,
       CHAT_DATA_DIR: this.dataDir,
       CHAT_SEND_RATE: '0',
+      CHAT_NEW_ROOMS_PER_HOUR: '0',
       RUST_LOG: 'warn',
       ...this.extraEnv,
     };

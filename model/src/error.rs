@@ -140,6 +140,7 @@ pub const ERROR_CODES: &[(&str, ErrorKind)] = &[
     ("too_many_invites", ErrorKind::Conflict),
     // Pace.
     ("slow_mode", TOO_FAST),
+    ("too_many_rooms", TOO_FAST),
 ];
 
 /// [`ErrorKind::TooFast`] as listed: the wait is the error's own.

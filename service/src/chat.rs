@@ -44,6 +44,8 @@ pub struct ChatSettings {
     /// Messages per second per sender; 0 turns the limit off.
     pub send_rate: u32,
     pub send_burst: u32,
+    /// Rooms one sender may start per hour; 0: no limit.
+    pub new_rooms_per_hour: u32,
     /// Rooms the lobby lists before they have messages.
     pub default_rooms: Vec<RoomName>,
     /// How long after sending its author may edit a message.
@@ -219,7 +221,11 @@ impl Chat {
             let accounts = accounts.clone();
             log.check_names_with(move |name| accounts.is_registered(name));
         }
-        let limits = Arc::new(Limits::new(settings.send_rate, settings.send_burst));
+        let limits = Arc::new(Limits::new(
+            settings.send_rate,
+            settings.send_burst,
+            settings.new_rooms_per_hour,
+        ));
         {
             let limits = Arc::clone(&limits);
             tokio::spawn(async move {
@@ -307,6 +313,9 @@ impl Chat {
                     inner.accounts.is_registered(name)
                 })?;
         self.spend_send_budget(identity)?;
+        if !self.room_exists(message.room) {
+            self.spend_new_room(identity)?;
+        }
         // Only rooms in slow mode pay a request for it.
         if let Some(policy) = standing.policy.as_deref()
             && policy.slow_mode_s > 0

@@ -52,6 +52,35 @@ impl Chat {
         })
     }
 
+    /// Whether `room` is there: it has messages or rules, or is a default
+    /// room.
+    pub(crate) fn room_exists(&self, room: &RoomName) -> bool {
+        let inner = &self.inner;
+        inner.rooms.count_of(room.as_str()) > 0
+            || inner.policies.get(room.as_str()).is_some()
+            || inner.default_rooms.contains(room)
+    }
+
+    /// Counts a room the caller starts (`CHAT_NEW_ROOMS_PER_HOUR`): no one
+    /// fills everyone's room list with junk.
+    pub(crate) fn spend_new_room(&self, identity: &Identity) -> Result<(), Error> {
+        self.inner
+            .limits
+            .new_room(&identity.sender)
+            .map_err(|retry| {
+                Error::new(
+                ErrorKind::TooFast {
+                    retry_after_s: retry.seconds(),
+                },
+                format!(
+                    "too many new rooms from you; try again in {} s, or post in a room that exists",
+                    retry.seconds()
+                ),
+            )
+            .with_code("too_many_rooms")
+            })
+    }
+
     /// The author of the message a reply answers; 400 when the room has no
     /// such message (a reply to a deleted one is refused too).
     pub(crate) async fn original_of_reply(

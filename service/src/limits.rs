@@ -52,12 +52,17 @@ pub struct Limits {
     login_per_address: DefaultKeyedRateLimiter<IpAddr>,
     /// `None`: sending is not limited (`CHAT_SEND_RATE=0`).
     sends: Option<DefaultKeyedRateLimiter<SenderKey>>,
+    /// Rooms one sender may start (by posting or making one) per hour;
+    /// `None`: no limit (`CHAT_NEW_ROOMS_PER_HOUR=0`).
+    new_rooms: Option<DefaultKeyedRateLimiter<SenderKey>>,
 }
 
 impl Limits {
     /// `send_rate` messages per second per sender with bursts of
     /// `send_burst`; a rate of 0 turns the send limit off.
-    pub fn new(send_rate: u32, send_burst: u32) -> Self {
+    pub fn new(send_rate: u32, send_burst: u32, new_rooms_per_hour: u32) -> Self {
+        let new_rooms = NonZeroU32::new(new_rooms_per_hour)
+            .map(|per_hour| RateLimiter::keyed(Quota::per_hour(per_hour)));
         let sends = NonZeroU32::new(send_rate).map(|rate| {
             let burst = NonZeroU32::new(send_burst.max(send_rate)).unwrap_or(rate);
             RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst))
@@ -74,6 +79,15 @@ impl Limits {
             room_mentions: RateLimiter::keyed(quota(ROOM_MENTION_PERIOD, 1)),
             typing: RateLimiter::keyed(quota(TYPING_PERIOD, TYPING_BURST)),
             sends,
+            new_rooms,
+        }
+    }
+
+    /// Counts a room `sender` starts.
+    pub fn new_room(&self, sender: &SenderKey) -> Result<(), RetryAfter> {
+        match &self.new_rooms {
+            Some(new_rooms) => check(new_rooms, sender),
+            None => Ok(()),
         }
     }
 
@@ -114,6 +128,9 @@ impl Limits {
         if let Some(sends) = &self.sends {
             sends.retain_recent();
         }
+        if let Some(new_rooms) = &self.new_rooms {
+            new_rooms.retain_recent();
+        }
     }
 }
 
@@ -138,7 +155,7 @@ mod tests {
 
     #[test]
     fn sends_are_limited_per_sender_after_the_burst() {
-        let limits = Limits::new(10, 20);
+        let limits = Limits::new(10, 20, 0);
         let alice = SenderKey::Account(1);
         let bob = SenderKey::Account(2);
         for _ in 0..20 {
@@ -152,7 +169,7 @@ mod tests {
 
     #[test]
     fn a_zero_rate_turns_the_send_limit_off() {
-        let limits = Limits::new(0, 0);
+        let limits = Limits::new(0, 0, 0);
         let key = SenderKey::Account(1);
         for _ in 0..1000 {
             assert_eq!(limits.send(&key), Ok(()));
@@ -161,7 +178,7 @@ mod tests {
 
     #[test]
     fn logins_are_limited_per_account_and_per_address() {
-        let limits = Limits::new(10, 20);
+        let limits = Limits::new(10, 20, 0);
         let here: IpAddr = [127, 0, 0, 1].into();
         let there: IpAddr = [10, 0, 0, 2].into();
         for _ in 0..5 {

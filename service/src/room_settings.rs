@@ -150,6 +150,7 @@ impl Chat {
         {
             return Err(taken());
         }
+        self.spend_new_room(identity)?;
         let me = Person {
             id: account.id,
             name: account.name.clone(),

@@ -43,6 +43,13 @@ impl Chat {
         self.inner
             .access
             .check(&identity.caller, crate::access::Action::Read, room)?;
+        // A position in a room that is not there would be a key for nothing.
+        if !self.room_exists(room) {
+            return Err(
+                Error::new(ErrorKind::NotFound, format!("there is no room #{room}"))
+                    .with_code("no_such_room"),
+            );
+        }
         let (position, back) = if unread {
             (seq - 1, true)
         } else {

@@ -20,6 +20,7 @@ async fn chat(nats: &NatsServer, dir: &std::path::Path) -> Chat {
         require_login: false,
         send_rate: 0,
         send_burst: 0,
+        new_rooms_per_hour: 0,
         default_rooms: Vec::new(),
         edit_window: std::time::Duration::from_secs(900),
         presence_expires: std::time::Duration::from_secs(45),

@@ -119,6 +119,7 @@ impl ChatServer {
             // Tests send bursts from one address; the rate-limit tests
             // turn the limit back on.
             .env("CHAT_SEND_RATE", "0")
+            .env("CHAT_NEW_ROOMS_PER_HOUR", "0")
             // Likewise they open many sockets from one address.
             .env("CHAT_MAX_LIVE_SOCKETS_PER_ADDRESS", "0")
             .stdout(Stdio::null())

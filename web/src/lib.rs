@@ -118,6 +118,7 @@ pub async fn run(
         require_login: settings.require_login,
         send_rate: settings.send_rate,
         send_burst: settings.send_burst,
+        new_rooms_per_hour: settings.new_rooms_per_hour,
         default_rooms,
         edit_window: settings.edit_window,
         presence_expires: settings.presence_expires,

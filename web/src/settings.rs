@@ -91,6 +91,11 @@ pub struct Settings {
     #[arg(long, env = "CHAT_SEND_BURST", default_value_t = 20)]
     pub send_burst: u32,
 
+    /// Rooms one sender (account, or guest address) may start per hour, by
+    /// posting in a new room or making one; 0 turns the limit off.
+    #[arg(long, env = "CHAT_NEW_ROOMS_PER_HOUR", default_value_t = 20)]
+    pub new_rooms_per_hour: u32,
+
     /// How long a new connection has to send its request head, e.g. `10s`.
     #[arg(long, env = "CHAT_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
     pub header_timeout: Duration,
