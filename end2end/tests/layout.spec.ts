@@ -160,3 +160,34 @@ test('a send that cannot reach the server says so in words, keeps the text, and 
   const sent = (await server.history(room)).filter((m) => m.body === 'while offline');
   expect(sent).toHaveLength(1);
 });
+
+test('keyboard: the room opens in the composer, a skip link reaches it, Esc closes the picker, the box grows', async ({ server, openUser }) => {
+  const { page } = await openUser({ viewport: { width: 1280, height: 800 } });
+  await register(page, server.url, 'ada');
+  const room = uniqueRoom('keys');
+  await server.post(room, 'something to react to');
+  await openRoom(page, server, room);
+  const box = page.locator('.composer textarea');
+  await expect(box).toBeFocused();
+  // From the top of the page: the skip link first, then the box.
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to the message box' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  await expect(box).toBeFocused();
+  // Five lines show as five (up to a limit), not two.
+  const oneLine = (await box.boundingBox())!.height;
+  await box.fill('one\ntwo\nthree\nfour\nfive');
+  await expect.poll(async () => (await box.boundingBox())!.height).toBeGreaterThan(oneLine * 2.5);
+  await box.fill('');
+  // Esc closes the emoji picker.
+  const message = page.locator('.messages .message', { hasText: 'something to react to' });
+  await message.locator('.body').click();
+  await message.getByRole('button', { name: 'More emoji' }).click();
+  const picker = page.getByRole('dialog', { name: 'Pick an emoji' });
+  await expect(picker).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(picker).toBeHidden();
+});

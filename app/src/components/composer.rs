@@ -62,6 +62,22 @@ pub fn Composer(
             let _ = el.focus();
         }
     };
+    // A room opens ready to write in, on a wide screen (on a phone the
+    // keyboard would cover the conversation), unless focus went elsewhere.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let wide = leptos::prelude::window()
+            .inner_width()
+            .ok()
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w > 640.0);
+        let idle = leptos::prelude::document()
+            .active_element()
+            .is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
+        if wide && idle && let Some(el) = textarea.get_untracked() {
+            let _ = el.focus();
+        }
+    });
     // Editing puts the message's text in the box; a reply or an edit
     // brings the box into focus.
     Effect::new(move |_| {
@@ -206,7 +222,7 @@ pub fn Composer(
                 {move || Suspend::new(composer_context(actions, draft, suggestions))}
             </Suspense>
         })}
-        <form class="composer" method="post" action=SendMessage::url()
+        <form class="composer" id="composer" tabindex="-1" method="post" action=SendMessage::url()
             on:submit=move |ev| {
                 ev.prevent_default();
                 submit();

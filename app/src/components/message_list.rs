@@ -138,7 +138,8 @@ async fn message_toolbar(actions: RoomActions, seq: u64) -> AnyView {
         return ().into_any();
     };
     view! {
-        <div class="actions" role="toolbar" aria-label="Message actions">
+        <div class="actions" role="toolbar" aria-label="Message actions"
+            on:keydown=move |ev| close_on_escape(actions, &ev)>
             {QUICK_REACTIONS.iter().map(|emoji| {
                 let on = !reacted.iter().any(|r| r == emoji);
                 view! {
@@ -165,6 +166,19 @@ async fn message_toolbar(actions: RoomActions, seq: u64) -> AnyView {
     .into_any()
 }
 
+/// Esc closes the emoji picker, else the message's actions.
+fn close_on_escape(actions: RoomActions, ev: &leptos::ev::KeyboardEvent) {
+    if ev.key() != "Escape" {
+        return;
+    }
+    ev.stop_propagation();
+    if actions.picking.get_untracked().is_some() {
+        actions.picking.set(None);
+    } else {
+        actions.active.set(None);
+    }
+}
+
 /// Every emoji to react with; its list is loaded when first opened.
 #[component]
 fn EmojiPicker(actions: RoomActions, seq: u64) -> impl IntoView {
@@ -173,7 +187,8 @@ fn EmojiPicker(actions: RoomActions, seq: u64) -> impl IntoView {
         choices.set(crate::components::room_actions::emoji_choices().await);
     });
     view! {
-        <div class="emoji-picker" role="dialog" aria-label="Pick an emoji">
+        <div class="emoji-picker" role="dialog" aria-label="Pick an emoji"
+            on:keydown=move |ev| close_on_escape(actions, &ev)>
             {move || {
                 let list = choices.get();
                 if list.is_empty() {

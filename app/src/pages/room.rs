@@ -291,6 +291,11 @@ fn Conversation(
 
     view! {
             <div class="room-layout">
+            // Keyboard users skip the header and the room list.
+            <nav class="skip-links" aria-label="Skip links">
+                <a class="skip-link" href="#composer">"Skip to the message box"</a>
+                <a class="skip-link" href="#messages">"Skip to the messages"</a>
+            </nav>
             // Filled after hydration by code loaded then (`browser::here`), as
             // are who is here and the notification choice in the header: none
             // of it weighs on the first load.
@@ -328,7 +333,7 @@ fn Conversation(
                             </Show>
                             {move || older_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                         </div>
-                        <ol class="messages" aria-live="polite"
+                        <ol class="messages" id="messages" tabindex="-1" aria-live="polite"
                             on:click=move |ev| list_events::click(actions, &ev)
                             on:mouseover=move |ev| list_events::enter(actions, &ev)
                             on:focusin=move |ev| list_events::enter(actions, &ev)
