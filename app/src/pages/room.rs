@@ -291,10 +291,12 @@ fn Conversation(
 
     view! {
             <div class="room-layout">
-            // Keyboard users skip the header and the room list.
+            // Keyboard users skip the header and the room list. `external`:
+            // the browser's own jump moves where Tab goes next; the router's
+            // would only scroll.
             <nav class="skip-links" aria-label="Skip links">
-                <a class="skip-link" href="#composer">"Skip to the message box"</a>
-                <a class="skip-link" href="#messages">"Skip to the messages"</a>
+                <a class="skip-link" href="#composer" rel="external">"Skip to the message box"</a>
+                <a class="skip-link" href="#messages" rel="external">"Skip to the messages"</a>
             </nav>
             // Filled after hydration by code loaded then (`browser::here`), as
             // are who is here and the notification choice in the header: none
