@@ -112,3 +112,111 @@ async fn new_rooms_are_limited_per_sender_and_read_positions_need_a_room() {
     let read: Value = read.json().await.unwrap();
     assert_eq!(read["code"], "no_such_room");
 }
+
+/// Item 8: the moderation log has a retention of its own (a flood of
+/// messages does not push it out), and joining and leaving a room of one's
+/// own accord is limited, so no one fills the log with comings and goings.
+#[tokio::test]
+async fn the_modlog_outlives_a_flood_and_joins_and_leaves_are_limited() {
+    let data = tempfile::tempdir().unwrap();
+    let server = ChatServer::start(data.path(), &[("CHAT_MAX_MSGS_PER_ROOM", "5")]).await;
+    let ada = Browser::member(&server, "ada").await;
+    let ada_token = ada.new_token("owner").await;
+    let bo = Browser::member(&server, "bo").await;
+    let bo_token = bo.new_token("member").await;
+    let call = |token: &str, method: reqwest::Method, path: &str, body: Value| {
+        let request = server
+            .http
+            .request(method, server.url(path))
+            .bearer_auth(token)
+            .json(&body);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (code, _) = call(
+        &ada_token,
+        reqwest::Method::POST,
+        "/api/rooms",
+        json!({"name": "club", "visibility": "private"}),
+    )
+    .await;
+    assert_eq!(code, 201);
+    for i in 0..4 {
+        let put = call(
+            &ada_token,
+            reqwest::Method::PUT,
+            "/api/rooms/club/members/bo",
+            Value::Null,
+        )
+        .await;
+        assert_eq!(put.0, 204, "add {i}");
+        let delete = call(
+            &ada_token,
+            reqwest::Method::DELETE,
+            "/api/rooms/club/members/bo",
+            Value::Null,
+        )
+        .await;
+        assert_eq!(delete.0, 204, "remove {i}");
+    }
+    for i in 0..12 {
+        let (code, _) = call(
+            &ada_token,
+            reqwest::Method::POST,
+            "/api/rooms/club/messages",
+            json!({"id": format!("m{i}"), "body": "flood"}),
+        )
+        .await;
+        assert_eq!(code, 201);
+    }
+    let (_, log) = call(
+        &ada_token,
+        reqwest::Method::GET,
+        "/api/rooms/club/modlog",
+        Value::Null,
+    )
+    .await;
+    let actions: Vec<&str> = log["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.len(), 9, "{actions:?}");
+    assert_eq!(actions.last(), Some(&"create"), "the oldest entry is kept");
+
+    // bo comes and goes by an open invite: 6 times, then he must wait.
+    let (_, invite) = call(
+        &ada_token,
+        reqwest::Method::POST,
+        "/api/rooms/club/invites",
+        json!({"uses": 0}),
+    )
+    .await;
+    let join = format!("/api/invites/{}", invite["token"].as_str().unwrap());
+    let mut changes = 0;
+    let refused = loop {
+        let (code, body) = call(&bo_token, reqwest::Method::POST, &join, Value::Null).await;
+        if code != 200 {
+            break (code, body);
+        }
+        changes += 1;
+        let (code, body) = call(
+            &bo_token,
+            reqwest::Method::DELETE,
+            "/api/rooms/club/members/bo",
+            Value::Null,
+        )
+        .await;
+        if code != 204 {
+            break (code, body);
+        }
+        changes += 1;
+        assert!(changes < 20, "no limit");
+    };
+    assert_eq!(refused.0, 429, "{}", refused.1);
+    assert_eq!(changes, 6);
+}

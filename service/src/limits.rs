@@ -45,8 +45,14 @@ const ROOM_MENTION_PERIOD: Duration = Duration::from_secs(600);
 const TYPING_PERIOD: Duration = Duration::from_secs(1);
 const TYPING_BURST: u32 = 2;
 
+/// Joining and leaving one room: 6 times an hour per account, so no one
+/// fills its moderation log with comings and goings.
+const MEMBERSHIP_PERIOD: Duration = Duration::from_secs(600);
+const MEMBERSHIP_BURST: u32 = 6;
+
 pub struct Limits {
     login_per_account: DefaultKeyedRateLimiter<String>,
+    membership: DefaultKeyedRateLimiter<(i64, String)>,
     typing: DefaultKeyedRateLimiter<(SenderKey, String)>,
     room_mentions: DefaultKeyedRateLimiter<(i64, String)>,
     login_per_address: DefaultKeyedRateLimiter<IpAddr>,
@@ -78,6 +84,7 @@ impl Limits {
             )),
             room_mentions: RateLimiter::keyed(quota(ROOM_MENTION_PERIOD, 1)),
             typing: RateLimiter::keyed(quota(TYPING_PERIOD, TYPING_BURST)),
+            membership: RateLimiter::keyed(quota(MEMBERSHIP_PERIOD, MEMBERSHIP_BURST)),
             sends,
             new_rooms,
         }
@@ -89,6 +96,11 @@ impl Limits {
             Some(new_rooms) => check(new_rooms, sender),
             None => Ok(()),
         }
+    }
+
+    /// Counts `account` joining or leaving `room` of its own accord.
+    pub fn membership_change(&self, account: i64, room: &str) -> Result<(), RetryAfter> {
+        check(&self.membership, &(account, room.to_owned()))
     }
 
     /// Counts a typing notice of `sender` in `room`.
@@ -125,6 +137,7 @@ impl Limits {
         self.login_per_address.retain_recent();
         self.room_mentions.retain_recent();
         self.typing.retain_recent();
+        self.membership.retain_recent();
         if let Some(sends) = &self.sends {
             sends.retain_recent();
         }

@@ -84,6 +84,9 @@ impl Chat {
             ));
         }
         let account = self.named_account(name).await?;
+        if leaving {
+            self.spend_membership_change(account.id, room)?;
+        }
         // Removing a moderator takes their rights: the owner's to do.
         let target_role = self.role_in(&standing, &account);
         if !on && !leaving && target_role != Role::Owner {
@@ -165,6 +168,24 @@ impl Chat {
         self.log_action(room, identity, what, Some(account.name), |_| {})
             .await;
         Ok(())
+    }
+
+    /// Counts joining or leaving of one's own accord (`429` past it).
+    fn spend_membership_change(&self, account: i64, room: &RoomName) -> Result<(), Error> {
+        self.inner
+            .limits
+            .membership_change(account, room.as_str())
+            .map_err(|retry| {
+                Error::new(
+                    ErrorKind::TooFast {
+                        retry_after_s: retry.seconds(),
+                    },
+                    format!(
+                        "you joined and left #{room} too often; try again in {} s",
+                        retry.seconds()
+                    ),
+                )
+            })
     }
 
     /// An invite link to the room (moderators).
@@ -289,6 +310,7 @@ impl Chat {
     pub async fn join(&self, identity: &Identity, token: &str) -> Result<RoomInfo, Error> {
         let account = Self::account_of(identity, "join a room")?;
         let room = self.invite_room(token)?;
+        self.spend_membership_change(account.id, &room)?;
         let digest = token_digest(token);
         self.inner
             .policies

@@ -74,7 +74,10 @@ pub fn Composer(
         let idle = leptos::prelude::document()
             .active_element()
             .is_none_or(|el| el.tag_name().eq_ignore_ascii_case("body"));
-        if wide && idle && let Some(el) = textarea.get_untracked() {
+        if wide
+            && idle
+            && let Some(el) = textarea.get_untracked()
+        {
             let _ = el.focus();
         }
     });

@@ -16,8 +16,8 @@ pub use publish::{Author, Draft, PublishError};
 pub use read::{ReadBatch, Scope};
 pub(crate) use stored::now;
 pub use stored::{FOREIGN_SENDER, LoggedMessage, StoredEvent, UNREADABLE};
-pub use subjects::STREAM_NAME;
 pub(crate) use subjects::room_of_live_subject;
+pub use subjects::{MODLOG_STREAM, STREAM_NAME};
 
 use crate::answer_gate::AnswerGate;
 use crate::store::{StoreError, unavailable};
@@ -68,6 +68,26 @@ pub struct RoomLog {
 
 type NameCheck = Box<dyn Fn(&str) -> bool + Send + Sync>;
 
+/// Moderation entries kept per room, whatever the messages' retention: a
+/// room's log outlives a flood of messages (and of joins, which are
+/// limited apart).
+pub const MODLOG_KEPT_PER_ROOM: i64 = 10_000;
+
+fn modlog_config(replicas: usize) -> stream::Config {
+    stream::Config {
+        name: MODLOG_STREAM.into(),
+        description: Some("each room's moderation log, kept apart from its messages".into()),
+        subjects: vec!["chat_modlog.>".into()],
+        max_messages_per_subject: MODLOG_KEPT_PER_ROOM,
+        max_message_size: 4096,
+        num_replicas: replicas,
+        storage: stream::StorageType::File,
+        discard: stream::DiscardPolicy::Old,
+        allow_direct: true,
+        ..Default::default()
+    }
+}
+
 impl RoomLog {
     /// Connects the bus and creates or updates the `CHAT` stream so that its
     /// settings match `settings`.
@@ -115,6 +135,9 @@ impl RoomLog {
                         .get_stream_no_info(STREAM_NAME)
                         .await
                         .map_err(unavailable("opening the CHAT stream"))?;
+                    js.create_or_update_stream(modlog_config(settings.replicas))
+                        .await
+                        .map_err(unavailable("setting up the moderation log"))?;
                     return Ok(Self {
                         stream,
                         js: js.clone(),

@@ -6,8 +6,8 @@
 use super::RoomLog;
 use super::stored::{LoggedMessage, StoredEvent, decode_entry};
 use super::subjects::{
-    event_subject, every_room_subject, everything_subject, mod_subject, room_of_subject,
-    room_subject,
+    MODLOG_STREAM, event_subject, every_room_subject, everything_subject, legacy_mod_subject,
+    mod_subject, room_of_subject, room_subject,
 };
 use crate::store::{BatchQuery, READ_BATCH, StoreError, direct_batch, unavailable};
 use async_nats::jetstream::message::StreamMessage;
@@ -231,22 +231,34 @@ impl RoomLog {
     /// The room's moderation entries, newest first (the stream keeps as
     /// many per room as messages).
     pub async fn mod_actions(&self, room: &RoomName) -> Result<Vec<ModAction>, StoreError> {
-        let subject = mod_subject(room);
+        // The older entries are in CHAT, from before the log had a stream of
+        // its own: all of them come before the newer ones.
+        let mut actions = self
+            .read_mod_actions(super::STREAM_NAME, &legacy_mod_subject(room))
+            .await?;
+        actions.extend(
+            self.read_mod_actions(MODLOG_STREAM, &mod_subject(room))
+                .await?,
+        );
+        actions.reverse();
+        Ok(actions)
+    }
+
+    /// Every moderation entry on `subject` of `stream`, oldest first.
+    async fn read_mod_actions(
+        &self,
+        stream: &str,
+        subject: &str,
+    ) -> Result<Vec<ModAction>, StoreError> {
         let mut actions = Vec::new();
         let mut after = 0;
         loop {
             let query = BatchQuery::After {
-                subject: &subject,
+                subject,
                 after,
                 max: READ_BATCH,
             };
-            let batch = direct_batch(
-                &self.client,
-                super::STREAM_NAME,
-                query,
-                "reading the modlog",
-            )
-            .await?;
+            let batch = direct_batch(&self.client, stream, query, "reading the modlog").await?;
             for entry in &batch.entries {
                 if let Ok(mut action) = serde_json::from_slice::<ModAction>(&entry.payload) {
                     action.seq = entry.sequence;
@@ -258,7 +270,6 @@ impl RoomLog {
             }
             after = batch.through;
         }
-        actions.reverse();
         Ok(actions)
     }
 

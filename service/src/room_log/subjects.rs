@@ -27,10 +27,20 @@ pub(super) fn every_room_subject() -> String {
     format!("{ROOM_SUBJECT_PREFIX}*")
 }
 
-/// Moderation entries: four tokens, so the room follows (`chat_live.*.R`)
-/// and reads of everything (`chat.*.R`) pass them by.
-pub(super) fn mod_subject(room: &RoomName) -> String {
+/// Moderation entries once kept in `CHAT` (four tokens, so the room
+/// follows and reads of everything passed them by): read, no longer
+/// written.
+pub(super) fn legacy_mod_subject(room: &RoomName) -> String {
     format!("chat.modlog.{room}.actions")
+}
+
+/// The stream of the moderation log: apart from messages, so that its
+/// retention is its own and no flood of messages pushes it out.
+pub const MODLOG_STREAM: &str = "CHAT_MODLOG";
+
+/// A room's moderation entries in [`MODLOG_STREAM`].
+pub(super) fn mod_subject(room: &RoomName) -> String {
+    format!("chat_modlog.{room}")
 }
 
 pub(super) fn event_subject(room: &RoomName) -> String {
@@ -89,7 +99,11 @@ mod tests {
         let room = RoomName::parse("hall").unwrap();
         let tokens = |s: &str| s.split('.').count();
         // `*` matches one token: a four-token subject passes them by.
-        assert_eq!(tokens(&mod_subject(&room)), 4);
+        assert_eq!(tokens(&legacy_mod_subject(&room)), 4);
+        assert!(
+            !mod_subject(&room).starts_with("chat."),
+            "outside CHAT's subjects"
+        );
         assert_eq!(tokens(&everything_subject(&room)), 3);
         assert_eq!(tokens(&live_subject(&room)), 3);
     }
