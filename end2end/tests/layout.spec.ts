@@ -194,3 +194,22 @@ test('keyboard: the room opens in the composer, a skip link reaches it in 3 pres
   await page.keyboard.press('Escape');
   await expect(picker).toBeHidden();
 });
+
+test('a mention in another room badges the room list and the tab title within a second', async ({ server, openUser }) => {
+  const { page: ada } = await openUser({ viewport: { width: 1280, height: 800 } });
+  const { page: bo } = await openUser();
+  await register(ada, server.url, 'ada');
+  await register(bo, server.url, 'bo');
+  const here = uniqueRoom('here');
+  const there = uniqueRoom('there');
+  await server.post(here, 'hello');
+  await postAs(bo, server, there, 'plain words');
+  await openRoom(ada, server, here);
+  const entry = ada.locator('.sidebar-rooms a', { hasText: there });
+  await expect(entry).toBeVisible();
+  await expect(entry.locator('.mention-count')).toHaveCount(0);
+  await postAs(bo, server, there, '@ada look here');
+  // Live, not at the next poll (every 10 s).
+  await expect(entry.locator('.mention-count')).toHaveText('@1', { timeout: 1500 });
+  await expect(ada).toHaveTitle(/^\(1\) /, { timeout: 1500 });
+});

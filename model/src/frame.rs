@@ -22,6 +22,7 @@ pub enum FrameKind {
     Presence,
     Typing,
     Read,
+    Mention,
     Standing,
     /// A type this build does not know: passed over.
     #[serde(other)]
@@ -71,8 +72,8 @@ pub fn message_frame(message_json: &[u8]) -> Vec<u8> {
 pub enum Frame {
     /// `message`, `edit`, `delete`, `reaction`: a place in the room's log.
     Room(RoomEvent),
-    /// `presence`, `typing`, `read`: never a place in the room's log, even
-    /// when it names a sequence (a read position).
+    /// `presence`, `typing`, `read`, `mention`: never a place in the
+    /// room's log, even when it names a sequence (of this room or another).
     Awareness(AwarenessFrame),
     /// `standing`: the caller's right to post changed.
     Standing(#[serde(deserialize_with = "standing_only")] StandingFrame),
@@ -144,6 +145,12 @@ mod tests {
         let standing = read(r#"{"type":"standing","cannot_post":null}"#);
         assert!(matches!(standing, Frame::Standing(_)));
         assert_eq!(standing.resume_seq(), None);
+        let mention = read(r#"{"type":"mention","room":"elsewhere","seq":42}"#);
+        assert!(matches!(
+            mention,
+            Frame::Awareness(AwarenessFrame::Mention { .. })
+        ));
+        assert_eq!(mention.resume_seq(), None);
         let typing = read(r#"{"type":"typing","from":"ada","on":true}"#);
         assert_eq!(typing.resume_seq(), None);
     }

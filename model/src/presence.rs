@@ -62,6 +62,9 @@ pub enum AwarenessFrame {
     /// The caller's read position in `room` moved (from another of its
     /// tabs or devices): only an account's own sockets get these.
     Read { room: String, seq: u64 },
+    /// Message `seq` of another room mentions the caller (its name,
+    /// `@room`, or a reply to it): only an account's own sockets get these.
+    Mention { room: String, seq: u64 },
 }
 
 /// What a tab may send on its events socket.

@@ -171,8 +171,23 @@ impl Chat {
             let author = identity.account().map(|a| a.id);
             people.retain(|id| Some(*id) != author);
         }
+        let mut told = people.clone();
+        for name in &names {
+            if let Ok(Some(account)) = self.inner.accounts.by_name(name).await {
+                told.push(account.id);
+            }
+        }
         if let Err(e) = self.inner.mentions.record(message, names, &people).await {
             tracing::warn!(error = %e, room = %message.room, seq = message.seq, "mention not indexed");
+        }
+        // Their tabs in other rooms badge it at once, not at the next poll.
+        told.sort_unstable();
+        told.dedup();
+        for account in told {
+            self.inner
+                .reads
+                .tell_mention(account, &message.room, message.seq)
+                .await;
         }
     }
 

@@ -119,7 +119,7 @@ impl ReadPositions {
                 tokio::select! {
                     moved = moves.next() => {
                         let Some(moved) = moved else { break };
-                        if let Ok(AwarenessFrame::Read { room, .. }) =
+                        if let Ok(AwarenessFrame::Read { room, .. } | AwarenessFrame::Mention { room, .. }) =
                             serde_json::from_slice::<AwarenessFrame>(&moved.payload)
                             && let Ok(text) = std::str::from_utf8(&moved.payload)
                         {
@@ -222,6 +222,20 @@ impl ReadPositions {
             .publish(moves_subject(account), payload.into())
             .await;
         Ok(position)
+    }
+
+    /// Tells `account`'s tabs, on every instance, that message `seq` of
+    /// `room` is for it (a `mention` frame on its events sockets).
+    pub async fn tell_mention(&self, account: i64, room: &str, seq: u64) {
+        let frame = AwarenessFrame::Mention {
+            room: room.to_owned(),
+            seq,
+        };
+        let payload = serde_json::to_vec(&frame).expect("a frame serialises");
+        let _ = self
+            .client
+            .publish(moves_subject(account), payload.into())
+            .await;
     }
 
     async fn set(&self, key: &str, seq: u64, back: bool) -> Result<u64, StoreError> {

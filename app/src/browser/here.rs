@@ -90,6 +90,10 @@ pub async fn follow(view: RoomView) {
     ));
     let (resume_from, new_seq, changed_seq) = (cursor.clone(), cursor.clone(), cursor);
     let frame_me = me.clone();
+    // The room list beside the room, fetched anew on a mention elsewhere,
+    // and how many mentions wait in the other rooms.
+    let rooms_stale = RwSignal::new(0u32);
+    let mentions_elsewhere = RwSignal::new(0u64);
     let feed = LiveFeed::start(
         room.clone(),
         move || resume_from.get(),
@@ -101,6 +105,11 @@ pub async fn follow(view: RoomView) {
             let (cursor, me) = (changed_seq.clone(), frame_me.clone());
             let kind = FrameKind::of(&frame);
             match kind {
+                // A mention in another room: its badge and the title now.
+                FrameKind::Mention => {
+                    rooms_stale.update(|n| *n += 1);
+                    return;
+                }
                 FrameKind::Presence | FrameKind::Typing | FrameKind::Read => {
                     apply_awareness(here, me, frame);
                     return;
@@ -132,7 +141,10 @@ pub async fn follow(view: RoomView) {
     let notify_room = room.clone();
     let mounted = send_wrapper::SendWrapper::new((
         mount_into("room-sidebar", move || {
-            view! { <crate::components::room_sidebar::RoomSidebar current=sidebar_room /> }
+            view! {
+                <crate::components::room_sidebar::RoomSidebar current=sidebar_room
+                    stale=rooms_stale elsewhere=mentions_elsewhere />
+            }
         }),
         mount_into("header-extras", move || {
             view! {
@@ -204,6 +216,7 @@ pub async fn follow(view: RoomView) {
                     }
                 })
         });
+        let for_me = for_me + mentions_elsewhere.get();
         let title = match (for_me, other) {
             (0, 0) => title_room.clone(),
             (0, _) => format!("• {title_room}"),
@@ -311,7 +324,8 @@ fn apply_awareness(here: Here, me: Option<String>, frame: String) {
                 Duration::from_millis(TYPING_EXPIRES_S * 1000 + 50),
             );
         }
-        Err(_) => {}
+        // Taken before it gets here (the room list is fetched anew).
+        Ok(AwarenessFrame::Mention { .. }) | Err(_) => {}
     }
 }
 

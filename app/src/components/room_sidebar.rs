@@ -6,11 +6,33 @@ use crate::server_fns::list_rooms;
 use leptos::prelude::*;
 use model::room::RoomSummary;
 
+/// `stale` counts the news that the list changed (a mention elsewhere
+/// came in live): each fetches it anew. `elsewhere` is set to the
+/// mentions waiting in the other rooms, for the tab's title.
 #[component]
-pub fn RoomSidebar(current: String) -> impl IntoView {
-    let rooms = Resource::new(|| (), |_| list_rooms(None));
+pub fn RoomSidebar(
+    current: String,
+    #[prop(optional)] stale: Option<RwSignal<u32>>,
+    #[prop(optional)]
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    elsewhere: Option<RwSignal<u64>>,
+) -> impl IntoView {
+    let rooms = Resource::new(move || stale.map(|s| s.get()), |_| list_rooms(None));
     #[cfg(feature = "hydrate")]
     {
+        let current = current.clone();
+        Effect::new(move |_| {
+            let Some(elsewhere) = elsewhere else { return };
+            if let Some(Ok(page)) = rooms.get() {
+                let waiting = page
+                    .rooms
+                    .iter()
+                    .filter(|r| r.name != current)
+                    .map(|r| r.mentions.unwrap_or(0))
+                    .sum();
+                elsewhere.set(waiting);
+            }
+        });
         let poll = set_interval_with_handle(
             move || {
                 if !document().hidden() {

@@ -123,7 +123,13 @@ impl Here {
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
                 moved = read => match moved {
-                    Ok(moved) if moved.0 == self.room.as_str() => return Some(moved.1.clone()),
+                    // Read moves of this room; mentions from the others
+                    // (this room's own arrive as its messages).
+                    Ok(moved) if (moved.0 == self.room.as_str())
+                        != (model::frame::FrameKind::of(&moved.1) == model::frame::FrameKind::Mention) =>
+                    {
+                        return Some(moved.1.clone());
+                    }
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => self.reads = None,
                 },
