@@ -2,16 +2,27 @@
 // that fail the test on any console error, page error or hydration warning.
 import { test as base, expect, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 
 const root = resolve(__dirname, '..', '..');
-// The server cargo-leptos built last, beside the WASM in target/site:
-// release for `scripts/test` and `cargo leptos end-to-end --release`, debug
-// for `cargo leptos end-to-end`. CHAT_SERVER_BIN picks another.
-const serverBin = process.env.CHAT_SERVER_BIN ?? newestServer();
+const siteRoot = process.env.LEPTOS_SITE_ROOT ?? join(root, 'target', 'site');
+// The server built with the WASM in target/site: the release server when
+// the site holds the hashed files its hash.txt names (`scripts/build-release`;
+// a later `cargo test` rebuilds the debug server, which cannot name them),
+// else the one cargo-leptos built last (debug for `cargo leptos
+// end-to-end`). CHAT_SERVER_BIN picks another.
+const serverBin = process.env.CHAT_SERVER_BIN ?? serverOfSite() ?? newestServer();
+
+function serverOfSite(): string | undefined {
+  const release = join(root, 'target', 'release', 'server');
+  const hashFile = join(root, 'target', 'release', 'hash.txt');
+  if (!existsSync(release) || !existsSync(hashFile)) return undefined;
+  const css = /css:\s*(\S+)/.exec(readFileSync(hashFile, 'utf8'))?.[1];
+  return css && existsSync(join(siteRoot, 'pkg', `chat.${css}.css`)) ? release : undefined;
+}
 
 function newestServer(): string {
   const built = ['release', 'debug']
@@ -20,7 +31,6 @@ function newestServer(): string {
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   return built[0] ?? join(root, 'target', 'release', 'server');
 }
-const siteRoot = process.env.LEPTOS_SITE_ROOT ?? join(root, 'target', 'site');
 
 export async function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
