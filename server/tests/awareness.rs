@@ -59,6 +59,16 @@ async fn post(server: &ChatServer, token: &str, room: &str, body: Value) -> u64 
         .unwrap()
 }
 
+/// The bodies of a page of messages (`{"messages": [...]}`), in order.
+fn bodies(page: &Value) -> Vec<String> {
+    page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn mentions(server: &ChatServer, token: Option<&str>, query: &str) -> Value {
     let mut request = server
         .http
@@ -225,14 +235,6 @@ async fn unread_and_mention_counts_per_room() {
         "divider between bo's message and the first unread"
     );
     // The mentions page: what is for bo, newest first, as it is now.
-    let bodies = |page: &Value| -> Vec<String> {
-        page["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["body"].as_str().unwrap().to_owned())
-            .collect()
-    };
     let page = mentions(&server, Some(&bo), "").await;
     assert_eq!(bodies(&page), ["@room all", "answer", "@bo look"], "{page}");
     assert_eq!(page["has_older"], false);
@@ -519,14 +521,6 @@ async fn room_mentions_reach_the_rooms_people_only_and_cannot_flush_others() {
         json!({"id": "a3", "body": "@room from afar", "from": "ninja", "via": "twitch"}),
     )
     .await;
-    let bodies = |page: &Value| -> Vec<String> {
-        page["messages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["body"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(
         bodies(&mentions(&server, Some(&bo), "").await),
         ["@room standup"]
