@@ -45,7 +45,7 @@ test('site files come precompressed and hashed ones are kept for ever; pages and
     expect(r.status, path).toBe(200);
     expect(r.headers.get('content-encoding'), path).toBe(encoding);
   }
-  // A name that is not the content's is asked again each time.
+  // A file the build did not make is not found (no page in its place).
   const missing = await fetch(`${server.url}/pkg/nothing-here.js`);
   expect(missing.status).toBe(404);
 });

@@ -105,13 +105,20 @@ impl MentionIndex {
         subjects.extend(people.iter().map(|id| people_subject(*id)));
         subjects.sort();
         subjects.dedup();
+        // An @room may point hundreds of accounts at the message, on the
+        // sender's path: publish them all, then wait for the acks together.
+        let mut acks = Vec::with_capacity(subjects.len());
         for subject in subjects {
-            self.js
-                .publish(subject, pointer.clone().into())
-                .await
-                .map_err(unavailable("recording a mention"))?
-                .await
-                .map_err(unavailable("recording a mention"))?;
+            acks.push(
+                self.js
+                    .publish(subject, pointer.clone().into())
+                    .await
+                    .map_err(unavailable("recording a mention"))?,
+            );
+        }
+        // All are on the wire already: these come back together.
+        for ack in acks {
+            ack.await.map_err(unavailable("recording a mention"))?;
         }
         Ok(())
     }

@@ -150,6 +150,7 @@ impl Chat {
         {
             return Err(taken());
         }
+        // Counted once the name is known to be free: a refusal spends nothing.
         self.spend_new_room(identity)?;
         let me = Person {
             id: account.id,

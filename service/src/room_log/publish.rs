@@ -161,9 +161,15 @@ impl RoomLog {
             return Err(failed("publishing", "not connected to NATS"));
         }
         let payload = serde_json::to_vec(event).expect("an event always serialises");
+        self.publish_acked(event_subject(room), payload).await
+    }
+
+    /// Stores `payload` on `subject` and waits for JetStream's ack; its
+    /// sequence.
+    async fn publish_acked(&self, subject: String, payload: Vec<u8>) -> Result<u64, StoreError> {
         let ack = self
             .js
-            .publish(event_subject(room), payload.into())
+            .publish(subject, payload.into())
             .await
             .map_err(unavailable("publishing"))?
             .await
@@ -198,14 +204,7 @@ impl RoomLog {
         action: &ModAction,
     ) -> Result<u64, StoreError> {
         let payload = serde_json::to_vec(action).expect("a moderation entry always serialises");
-        let ack = self
-            .js
-            .publish(mod_subject(room), payload.into())
-            .await
-            .map_err(unavailable("publishing"))?
-            .await
-            .map_err(ack_failed)?;
-        Ok(ack.sequence)
+        self.publish_acked(mod_subject(room), payload).await
     }
 }
 
