@@ -26,6 +26,8 @@ pub struct MessageEdit {
     pub seq: u64,
     pub target: u64,
     pub body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rich: Option<crate::rich::RichText>,
     pub edited_at: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<String>,
@@ -78,6 +80,7 @@ pub fn apply(list: &mut Vec<ChatMessage>, event: RoomEvent, me: Option<&str>) ->
         RoomEvent::Edit(edit) => {
             if let Some(message) = find(list, edit.target).filter(|m| !m.deleted) {
                 message.body = edit.body;
+                message.rich = edit.rich;
                 message.edited_at = Some(edit.edited_at);
                 message.mentions = edit.mentions;
                 message.mentions_room = edit.mentions_room;
@@ -134,6 +137,7 @@ pub fn apply(list: &mut Vec<ChatMessage>, event: RoomEvent, me: Option<&str>) ->
 pub fn tombstone(message: &mut ChatMessage) {
     message.deleted = true;
     message.body.clear();
+    message.rich = None;
     message.edited_at = None;
     message.reactions.clear();
     message.mentions.clear();

@@ -15,6 +15,7 @@ pub mod look;
 pub mod message;
 pub mod presence;
 pub mod reaction;
+pub mod rich;
 pub mod room;
 pub mod room_policy;
 pub mod url;

@@ -22,6 +22,14 @@ pub struct ChatMessage {
     pub room: String,
     pub from: String,
     pub body: String,
+    /// The body's formatting, parsed by the server (see `rich`); absent
+    /// when the body has none, or was sent as plain text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rich: Option<crate::rich::RichText>,
+    /// `plain` when the sender turned formatting off: the body is shown
+    /// exactly as typed.
+    #[serde(default, skip_serializing_if = "TextFormat::is_markdown")]
+    pub format: TextFormat,
     /// RFC 3339, set by the server when it accepted the message.
     pub ts: String,
     /// True when `from` is a registered account's name, set by the server
@@ -85,6 +93,22 @@ impl ChatMessage {
     /// Whether account `name` wrote it.
     pub fn is_by_account(&self, name: &str) -> bool {
         self.verified && self.via.is_none() && self.from.eq_ignore_ascii_case(name)
+    }
+}
+
+/// How a body is to be read: Markdown-like formatting (the default), or
+/// plain text shown exactly as typed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextFormat {
+    #[default]
+    Markdown,
+    Plain,
+}
+
+impl TextFormat {
+    pub fn is_markdown(&self) -> bool {
+        *self == TextFormat::Markdown
     }
 }
 
