@@ -177,6 +177,7 @@ impl Inbound {
             id,
             from,
             body,
+            format: Default::default(),
             reply_to: None,
             via: Some(self.via.clone()),
             color,

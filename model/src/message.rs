@@ -90,6 +90,15 @@ impl ChatMessage {
                     .is_some_and(|quote| quote.from.eq_ignore_ascii_case(name)))
     }
 
+    /// What the text says without its formatting: what reply quotes and
+    /// notifications show.
+    pub fn plain_text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.rich {
+            Some(doc) => crate::rich::to_plain(doc).into(),
+            None => self.body.as_str().into(),
+        }
+    }
+
     /// Whether account `name` wrote it.
     pub fn is_by_account(&self, name: &str) -> bool {
         self.verified && self.via.is_none() && self.from.eq_ignore_ascii_case(name)

@@ -112,6 +112,8 @@ pub struct Outgoing<'a> {
     /// The guest's display name; ignored for an account.
     pub from: &'a str,
     pub body: &'a str,
+    /// Markdown (parsed into `rich`) or plain text.
+    pub format: model::message::TextFormat,
     /// The message it answers, in the same room.
     pub reply_to: Option<u64>,
     /// A bridge relaying `from` of another network: that network, and the
@@ -336,11 +338,14 @@ impl Chat {
                 .may_mention_room(identity, &standing, message.room, message.relay.is_some())
                 .await;
         }
+        let rich = self.rich_text(message.body, message.format, &mentions);
         let draft = Draft {
             id: message.id,
             author,
             author_key: identity.author_key(),
             body: message.body,
+            format: message.format,
+            rich,
             reply_to,
             mentions,
         };

@@ -108,6 +108,36 @@ impl Chat {
         (names, room && identity.account().is_some())
     }
 
+    /// The formatting of `body` (none when sent as plain text): mentions
+    /// link only to the accounts it mentions, room links only to public
+    /// rooms that exist.
+    pub(crate) fn rich_text(
+        &self,
+        body: &str,
+        format: model::message::TextFormat,
+        mentions: &(Vec<String>, bool),
+    ) -> Option<model::rich::RichText> {
+        if format == model::message::TextFormat::Plain {
+            return None;
+        }
+        let is_room = |name: &str| {
+            RoomName::parse(name).is_ok_and(|room| {
+                self.room_exists(&room)
+                    && self
+                        .inner
+                        .policies
+                        .get(room.as_str())
+                        .is_none_or(|policy| policy.visibility == model::room_policy::Visibility::Public)
+            })
+        };
+        let context = markup::Context {
+            mentions: &mentions.0,
+            mentions_room: mentions.1,
+            is_room: &is_room,
+        };
+        markup::parse(body, &context)
+    }
+
     /// Registered names starting with `prefix`, for the `@` autocomplete.
     pub fn names_starting(&self, prefix: &str) -> Vec<String> {
         self.inner.accounts.names_starting(prefix, 8)
@@ -189,10 +219,12 @@ impl Chat {
                 .may_mention_room(identity, &standing, room, message.via.is_some())
                 .await;
         }
+        let rich = self.rich_text(&body, message.format, &mentions);
         let ts = now();
         let event = StoredEvent::Edit {
             target: seq,
             body: body.clone(),
+            rich: rich.clone(),
             ts: ts.clone(),
             mentions: mentions.0.clone(),
             mentions_room: mentions.1,
@@ -201,6 +233,7 @@ impl Chat {
         let state = states
             .update(room, seq, |state| {
                 state.body = Some(body.clone());
+                state.rich = rich.clone();
                 state.edited_at = Some(ts.clone());
                 state.mentions = Some(mentions.clone());
                 if !state.edits.contains(&event_seq) {

@@ -139,7 +139,7 @@ fn quote_from(original: &ChatMessage) -> ReplyQuote {
     ReplyQuote {
         seq: original.seq,
         from: original.from.clone(),
-        excerpt: excerpt(&original.body),
+        excerpt: excerpt(&original.plain_text()),
         gone: None,
     }
 }
@@ -157,6 +157,7 @@ fn gone(seq: u64, why: &str) -> ReplyQuote {
 pub fn apply_state(message: &mut ChatMessage, state: &MessageState, viewer: ViewerKey<'_>) {
     if let Some(body) = &state.body {
         message.body = body.clone();
+        message.rich = state.rich.clone();
         message.edited_at = state.edited_at.clone();
     }
     if let Some((mentions, room)) = &state.mentions {

@@ -27,6 +27,9 @@ pub struct MessageState {
     /// The latest text, once edited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The latest text's formatting, once edited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rich: Option<model::rich::RichText>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edited_at: Option<String>,
     /// The stream sequences of the edit events, oldest first: each holds

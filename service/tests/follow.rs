@@ -45,6 +45,7 @@ async fn send(chat: &Chat, room: &RoomName, id: &str) -> u64 {
         id,
         from: "tester",
         body: id,
+        format: Default::default(),
         reply_to: None,
         relay: None,
     };

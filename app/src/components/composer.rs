@@ -57,6 +57,8 @@ pub fn Composer(
         Effect::new(move |_| drafting.set(draft.with(|d| !d.trim().is_empty())));
     }
     let textarea = NodeRef::<leptos::html::Textarea>::new();
+    // This message's formatting off: sent exactly as typed.
+    let plain = RwSignal::new(false);
     let focus = move || {
         if let Some(el) = textarea.get_untracked() {
             let _ = el.focus();
@@ -192,10 +194,14 @@ pub fn Composer(
                 }
                 let (message_id, from) = (id.get_untracked(), name.get_untracked());
                 let reply_to = replying.get_untracked();
-                match send_message(room.clone(), message_id, from, body.clone(), reply_to).await {
+                let as_typed = plain.get_untracked().then(|| "on".to_owned());
+                match send_message(room.clone(), message_id, from, body.clone(), reply_to, as_typed)
+                    .await
+                {
                     Ok(message) => {
                         error.set(None);
                         replying.set(None);
+                        plain.set(false);
                         on_sent.run(message);
                         if draft.get_untracked() == body {
                             draft.set(String::new());
@@ -282,6 +288,11 @@ pub fn Composer(
                         }
                     }
                 }></textarea>
+            <label class="plain-toggle" title="Send this message exactly as typed, without formatting">
+                <input type="checkbox" name="plain" value="on" prop:checked=move || plain.get()
+                    on:change=move |ev| plain.set(event_target_checked(&ev)) />
+                "Plain"
+            </label>
             <button type="submit" disabled=move || pending.get()>"Send"</button>
         </form>
         {move || error.get().map(|e| view! { <p class="send-error error" role="alert">{e}</p> })}

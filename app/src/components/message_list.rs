@@ -103,10 +103,18 @@ pub fn MessageItem(
                     <span class="line-time"><LocalTime ts=message.ts.clone() /></span>
                 })}
                 {quote}
-                // Text nodes only: a body is never parsed as HTML.
+                // A plain body is text nodes only; formatting is drawn from
+                // the server's document by the one escaping renderer.
                 {if deleted {
                     let text = if message.removed_by_moderator { "removed by a moderator" } else { "message deleted" };
                     view! { <p class="body tombstone">{text}</p> }.into_any()
+                } else if let Some(doc) = message.rich.as_deref() {
+                    view! {
+                        <div class="body rich" dir="auto">
+                            <div inner_html=model::rich::to_html(doc)></div>
+                            {edited.then(|| view! { <span class="edited" title="edited">"(edited)"</span> })}
+                        </div>
+                    }.into_any()
                 } else {
                     view! {
                         <p class="body" dir="auto">{message.body}

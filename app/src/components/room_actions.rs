@@ -115,7 +115,7 @@ impl RoomActions {
     pub fn quote_of(&self, seq: u64) -> Option<(String, String)> {
         self.messages.with(|list| {
             let at = list.binary_search_by_key(&seq, |m| m.seq).ok()?;
-            Some((list[at].from.clone(), excerpt(&list[at].body)))
+            Some((list[at].from.clone(), excerpt(&list[at].plain_text())))
         })
     }
 

@@ -53,7 +53,7 @@ fn Mention(message: ChatMessage) -> impl IntoView {
                     <span class="muted">{what}</span>
                     <time datetime=message.ts.clone()>{when}" UTC"</time>
                 </span>
-                <span class="body">{excerpt(&message.body)}</span>
+                <span class="body">{excerpt(&message.plain_text())}</span>
             </a>
         </li>
     }

@@ -35,6 +35,10 @@ pub async fn send_message(
     /// The message this one answers.
     #[server(default)]
     reply_to: Option<u64>,
+    /// Present (the composer's "no formatting" box) to send the body as
+    /// plain text.
+    #[server(default)]
+    plain: Option<String>,
 ) -> Result<ChatMessage, ChatError> {
     use super::ssr;
     let result: Result<ChatMessage, ChatError> = async {
@@ -46,6 +50,11 @@ pub async fn send_message(
             id: &id,
             from: &from,
             body: &body,
+            format: if plain.is_some() {
+                model::message::TextFormat::Plain
+            } else {
+                model::message::TextFormat::Markdown
+            },
             reply_to,
             relay: None,
         };

@@ -210,6 +210,8 @@ pub(super) fn guest_draft<'a>(id: &'a str, from: &'a str, body: &'a str) -> Draf
         author: Author::Guest(from),
         author_key: None,
         body,
+        format: Default::default(),
+        rich: None,
         reply_to: None,
         mentions: (Vec::new(), false),
     }

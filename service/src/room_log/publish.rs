@@ -13,6 +13,8 @@ use model::account::{Appearance, checked_color};
 use model::message::{
     ChatMessage, MessageRuleError, checked_body, checked_id, checked_name, checked_via,
 };
+use model::message::TextFormat;
+use model::rich::RichText;
 use model::room::RoomName;
 use model::room_policy::ModAction;
 
@@ -24,6 +26,9 @@ pub struct Draft<'a> {
     /// Who may change it later (see `StoredMessage::author`).
     pub author_key: Option<String>,
     pub body: &'a str,
+    pub format: TextFormat,
+    /// The body's formatting (see `ChatMessage::rich`).
+    pub rich: Option<RichText>,
     /// The message it answers: its sequence and author.
     pub reply_to: Option<(u64, String)>,
     /// Checked account names, and `@room`.
@@ -106,6 +111,8 @@ impl RoomLog {
             id: id.to_owned(),
             from: from.to_owned(),
             body,
+            rich: draft.rich,
+            format: draft.format,
             ts: now(),
             verified,
             color: appearance.color,
@@ -300,6 +307,7 @@ mod tests {
         let edit = StoredEvent::Edit {
             target: message.seq,
             body: "hey".into(),
+            rich: None,
             ts: now(),
             mentions: Vec::new(),
             mentions_room: false,

@@ -8,6 +8,8 @@ use model::event::{MessageDelete, MessageEdit, ReactionChange, RoomEvent};
 use model::message::{
     ChatMessage, MAX_BODY_BYTES, MAX_BODY_CHARS, ReplyQuote, checked_name, is_forbidden_in_text,
 };
+use model::message::TextFormat;
+use model::rich::RichText;
 use serde::{Deserialize, Serialize};
 
 /// Who a message that another NATS client published is from, without a
@@ -22,6 +24,10 @@ pub(super) struct StoredMessage {
     pub(super) id: String,
     pub(super) from: String,
     pub(super) body: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) rich: Option<RichText>,
+    #[serde(default, skip_serializing_if = "TextFormat::is_markdown")]
+    pub(super) format: TextFormat,
     pub(super) ts: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(super) verified: bool,
@@ -55,6 +61,8 @@ impl StoredMessage {
             room: room.to_owned(),
             from: self.from,
             body: self.body,
+            rich: self.rich,
+            format: self.format,
             ts: self.ts,
             verified: self.verified,
             color: self.color,
@@ -86,6 +94,8 @@ pub enum StoredEvent {
     Edit {
         target: u64,
         body: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rich: Option<RichText>,
         ts: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         mentions: Vec<String>,
@@ -115,6 +125,7 @@ impl StoredEvent {
             StoredEvent::Edit {
                 target,
                 body,
+                rich,
                 ts,
                 mentions,
                 mentions_room,
@@ -122,6 +133,7 @@ impl StoredEvent {
                 seq,
                 target,
                 body,
+                rich,
                 edited_at: ts,
                 mentions,
                 mentions_room,

@@ -237,6 +237,7 @@ impl Screen {
             id: chat_client::new_message_id(),
             from: self.client.guest_name().unwrap_or_default().to_owned(),
             body: text.to_owned(),
+            format: Default::default(),
             reply_to: None,
             via: None,
             color: None,

@@ -60,6 +60,7 @@ pub async fn post(
         id: &new.id,
         from: &new.from,
         body: &new.body,
+        format: new.format,
         reply_to: new.reply_to,
         relay,
     };
