@@ -12,7 +12,10 @@ pub struct NewMessage {
     pub from: String,
     pub body: String,
     /// `plain` to show the body exactly as typed, without formatting.
-    #[serde(default, skip_serializing_if = "crate::message::TextFormat::is_markdown")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::message::TextFormat::is_markdown"
+    )]
     pub format: crate::message::TextFormat,
     /// The sequence of the message this one answers, in the same room.
     #[serde(default, skip_serializing_if = "Option::is_none")]

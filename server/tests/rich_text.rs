@@ -90,7 +90,10 @@ async fn formatting_is_parsed_once_and_reaches_every_reader_safely() {
     ] {
         assert!(page.contains(wanted), "page lacks {wanted}");
     }
-    assert!(!page.contains("<script>alert"), "a typed script reached the page");
+    assert!(
+        !page.contains("<script>alert"),
+        "a typed script reached the page"
+    );
     assert!(!page.contains("href=\"javascript"), "a javascript: link");
 
     // Formatting off: the body is shown exactly as typed.

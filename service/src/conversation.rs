@@ -123,11 +123,9 @@ impl Chat {
         let is_room = |name: &str| {
             RoomName::parse(name).is_ok_and(|room| {
                 self.room_exists(&room)
-                    && self
-                        .inner
-                        .policies
-                        .get(room.as_str())
-                        .is_none_or(|policy| policy.visibility == model::room_policy::Visibility::Public)
+                    && self.inner.policies.get(room.as_str()).is_none_or(|policy| {
+                        policy.visibility == model::room_policy::Visibility::Public
+                    })
             })
         };
         let context = markup::Context {

@@ -97,7 +97,7 @@ fn outgoing(client: &ApiClient, text: &str) -> NewMessage {
         id: chat_client::new_message_id(),
         from: client.guest_name().unwrap_or_default().to_owned(),
         body: text.to_owned(),
-            format: Default::default(),
+        format: Default::default(),
         reply_to: None,
         via: None,
         color: None,

@@ -76,7 +76,11 @@ pub fn start(
         };
         let options = NotificationOptions::new();
         options.set_tag(&format!("chat-{room}"));
-        options.set_body(&format!("{}: {}", message.from, excerpt(&message.plain_text())));
+        options.set_body(&format!(
+            "{}: {}",
+            message.from,
+            excerpt(&message.plain_text())
+        ));
         // The same tag replaces the one shown before; only the newest is
         // kept, to withdraw.
         if let Ok(notice) = Notification::new_with_options(&format!("#{room}"), &options) {

@@ -195,8 +195,15 @@ pub fn Composer(
                 let (message_id, from) = (id.get_untracked(), name.get_untracked());
                 let reply_to = replying.get_untracked();
                 let as_typed = plain.get_untracked().then(|| "on".to_owned());
-                match send_message(room.clone(), message_id, from, body.clone(), reply_to, as_typed)
-                    .await
+                match send_message(
+                    room.clone(),
+                    message_id,
+                    from,
+                    body.clone(),
+                    reply_to,
+                    as_typed,
+                )
+                .await
                 {
                     Ok(message) => {
                         error.set(None);

@@ -10,10 +10,10 @@ use async_nats::HeaderMap;
 use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::stream::DeleteMessageErrorKind;
 use model::account::{Appearance, checked_color};
+use model::message::TextFormat;
 use model::message::{
     ChatMessage, MessageRuleError, checked_body, checked_id, checked_name, checked_via,
 };
-use model::message::TextFormat;
 use model::rich::RichText;
 use model::room::RoomName;
 use model::room_policy::ModAction;

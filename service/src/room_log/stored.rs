@@ -5,10 +5,10 @@
 use super::subjects::{EVENT_SUBJECT_PREFIX, room_of_subject};
 use async_nats::HeaderMap;
 use model::event::{MessageDelete, MessageEdit, ReactionChange, RoomEvent};
+use model::message::TextFormat;
 use model::message::{
     ChatMessage, MAX_BODY_BYTES, MAX_BODY_CHARS, ReplyQuote, checked_name, is_forbidden_in_text,
 };
-use model::message::TextFormat;
 use model::rich::RichText;
 use serde::{Deserialize, Serialize};
 
