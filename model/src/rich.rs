@@ -6,13 +6,14 @@
 //! and plain text (reply quotes, notifications).
 
 use serde::{Deserialize, Serialize};
-use std::fmt::Write;
 
 /// The document: blocks, in order. A message without any formatting has
 /// none (`rich` is left out and `body` is shown as typed).
 pub type RichText = Vec<Block>;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+// Read by hand from a JSON value (`from_value`): serde's derive for
+// tagged enums, once per deserializer, cost the browser's first load 30 KB.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Block {
     Paragraph {
@@ -38,7 +39,7 @@ pub enum Block {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Span {
     Text {
@@ -83,14 +84,14 @@ pub enum Span {
 }
 
 /// One highlighted stretch of a code block: byte offsets into its text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Highlight {
     pub start: u32,
     pub end: u32,
     pub kind: TokenKind,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenKind {
     Comment,
@@ -105,6 +106,18 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
+    const ALL: [TokenKind; 9] = [
+        TokenKind::Comment,
+        TokenKind::String,
+        TokenKind::Number,
+        TokenKind::Literal,
+        TokenKind::Keyword,
+        TokenKind::Type,
+        TokenKind::Function,
+        TokenKind::Tag,
+        TokenKind::Attribute,
+    ];
+
     fn class(self) -> &'static str {
         match self {
             TokenKind::Comment => "hl-comment",
@@ -118,6 +131,101 @@ impl TokenKind {
             TokenKind::Attribute => "hl-attribute",
         }
     }
+}
+
+impl<'de> Deserialize<'de> for Block {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        block_of(&value).ok_or_else(|| serde::de::Error::custom("not a rich text block"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Span {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        span_of(&value).ok_or_else(|| serde::de::Error::custom("not a rich text span"))
+    }
+}
+
+use serde_json::Value;
+
+fn text_of(value: &Value, key: &str) -> Option<String> {
+    value.get(key)?.as_str().map(str::to_owned)
+}
+
+fn list_of<T>(value: &Value, key: &str, item: fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    value.get(key)?.as_array()?.iter().map(item).collect()
+}
+
+fn blocks_of(value: &Value) -> Option<Vec<Block>> {
+    value.as_array()?.iter().map(block_of).collect()
+}
+
+fn block_of(value: &Value) -> Option<Block> {
+    Some(match value.get("type")?.as_str()? {
+        "paragraph" => Block::Paragraph {
+            spans: list_of(value, "spans", span_of)?,
+        },
+        "code_block" => Block::CodeBlock {
+            lang: text_of(value, "lang"),
+            text: text_of(value, "text")?,
+            highlights: match value.get("highlights") {
+                Some(_) => list_of(value, "highlights", highlight_of)?,
+                None => Vec::new(),
+            },
+        },
+        "quote" => Block::Quote {
+            blocks: list_of(value, "blocks", block_of)?,
+        },
+        "list" => Block::List {
+            start: value.get("start").and_then(Value::as_u64),
+            items: list_of(value, "items", blocks_of)?,
+        },
+        _ => return None,
+    })
+}
+
+fn highlight_of(value: &Value) -> Option<Highlight> {
+    let kind = value.get("kind")?.as_str()?;
+    Some(Highlight {
+        start: value.get("start")?.as_u64()?.try_into().ok()?,
+        end: value.get("end")?.as_u64()?.try_into().ok()?,
+        kind: TokenKind::ALL
+            .into_iter()
+            .find(|k| k.class().strip_prefix("hl-") == Some(kind))?,
+    })
+}
+
+fn span_of(value: &Value) -> Option<Span> {
+    let spans = || list_of(value, "spans", span_of);
+    Some(match value.get("type")?.as_str()? {
+        "text" => Span::Text {
+            text: text_of(value, "text")?,
+        },
+        "break" => Span::Break,
+        "strong" => Span::Strong { spans: spans()? },
+        "emphasis" => Span::Emphasis { spans: spans()? },
+        "strike" => Span::Strike { spans: spans()? },
+        "spoiler" => Span::Spoiler { spans: spans()? },
+        "code" => Span::Code {
+            text: text_of(value, "text")?,
+        },
+        "link" => Span::Link {
+            href: text_of(value, "href")?,
+            spans: spans()?,
+        },
+        "mention" => Span::Mention {
+            name: text_of(value, "name")?,
+        },
+        "room_link" => Span::RoomLink {
+            room: text_of(value, "room")?,
+        },
+        "emoji" => Span::Emoji {
+            shortcode: text_of(value, "shortcode")?,
+            glyph: text_of(value, "glyph")?,
+        },
+        _ => return None,
+    })
 }
 
 /// The schemes a link may have.
@@ -164,7 +272,7 @@ fn block_html(out: &mut String, block: &Block) {
         } => {
             out.push_str("<pre><code");
             if let Some(lang) = lang.as_deref().filter(|l| is_plain_word(l)) {
-                let _ = write!(out, " class=\"lang-{lang}\"");
+                push_all(out, &[" class=\"lang-", lang, "\""]);
             }
             out.push('>');
             let mut at = 0usize;
@@ -175,7 +283,7 @@ fn block_html(out: &mut String, block: &Block) {
                     continue;
                 };
                 escape_into(out, before);
-                let _ = write!(out, "<span class=\"{}\">", mark.kind.class());
+                push_all(out, &["<span class=\"", mark.kind.class(), "\">"]);
                 escape_into(out, inner);
                 out.push_str("</span>");
                 at = end;
@@ -194,7 +302,7 @@ fn block_html(out: &mut String, block: &Block) {
             match start {
                 Some(1) => out.push_str("<ol>"),
                 Some(n) => {
-                    let _ = write!(out, "<ol start=\"{n}\">");
+                    push_all(out, &["<ol start=\"", &n.to_string(), "\">"]);
                 }
                 None => out.push_str("<ul>"),
             }
@@ -218,9 +326,9 @@ fn spans_html(out: &mut String, spans: &[Span]) {
 
 fn span_html(out: &mut String, span: &Span) {
     let mut wrap = |tag: &str, spans: &[Span]| {
-        let _ = write!(out, "<{tag}>");
+        push_all(out, &["<", tag, ">"]);
         spans_html(out, spans);
-        let _ = write!(out, "</{tag}>");
+        push_all(out, &["</", tag, ">"]);
     };
     match span {
         Span::Text { text } => escape_into(out, text),
@@ -245,7 +353,7 @@ fn span_html(out: &mut String, span: &Span) {
             Some(href) => {
                 out.push_str("<a href=\"");
                 escape_into(out, href);
-                let _ = write!(out, "\" rel=\"{LINK_REL}\" target=\"_blank\"");
+                push_all(out, &["\" rel=\"", LINK_REL, "\" target=\"_blank\""]);
                 if plain_text_of(spans) != href.strip_prefix("mailto:").unwrap_or(href) {
                     // Where a link goes, when its words say something else.
                     out.push_str(" class=\"named-link\" data-href=\"");
@@ -264,13 +372,30 @@ fn span_html(out: &mut String, span: &Span) {
             out.push_str("<span class=\"mention\">@room</span>");
         }
         Span::Mention { name } if is_plain_word(name) => {
-            let _ = write!(
+            push_all(
                 out,
-                "<a class=\"mention\" href=\"/dm/{name}\" title=\"Message @{name}\">@{name}</a>"
+                &[
+                    "<a class=\"mention\" href=\"/dm/",
+                    name,
+                    "\" title=\"Message @",
+                    name,
+                    "\">@",
+                    name,
+                    "</a>",
+                ],
             );
         }
         Span::RoomLink { room } if is_plain_word(room) => {
-            let _ = write!(out, "<a class=\"room-link\" href=\"/r/{room}\">#{room}</a>");
+            push_all(
+                out,
+                &[
+                    "<a class=\"room-link\" href=\"/r/",
+                    room,
+                    "\">#",
+                    room,
+                    "</a>",
+                ],
+            );
         }
         Span::Mention { name } => {
             out.push('@');
@@ -287,6 +412,12 @@ fn span_html(out: &mut String, span: &Span) {
             escape_into(out, glyph);
             out.push_str("</span>");
         }
+    }
+}
+
+fn push_all(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
     }
 }
 
@@ -342,7 +473,7 @@ fn block_plain(out: &mut String, block: &Block) {
                 }
                 match start {
                     Some(n) => {
-                        let _ = write!(out, "{}. ", n + i as u64);
+                        push_all(out, &[&(n + i as u64).to_string(), ". "]);
                     }
                     None => out.push_str("• "),
                 }
@@ -366,7 +497,7 @@ fn spans_plain(out: &mut String, spans: &[Span]) {
                 out.push_str(&words);
                 let target = href.strip_prefix("mailto:").unwrap_or(href);
                 if words != target {
-                    let _ = write!(out, " ({href})");
+                    push_all(out, &[" (", href, ")"]);
                 }
             }
             Span::Mention { name } => {
@@ -395,6 +526,63 @@ mod tests {
 
     fn text(t: &str) -> Span {
         Span::Text { text: t.into() }
+    }
+
+    #[test]
+    fn documents_read_back_as_written() {
+        let doc = vec![
+            Block::Paragraph {
+                spans: vec![
+                    Span::Strong {
+                        spans: vec![text("b")],
+                    },
+                    Span::Break,
+                    Span::Link {
+                        href: "https://x.org".into(),
+                        spans: vec![Span::Code { text: "c".into() }],
+                    },
+                    Span::Spoiler {
+                        spans: vec![Span::Emphasis {
+                            spans: vec![Span::Strike { spans: vec![] }],
+                        }],
+                    },
+                    Span::Mention { name: "ada".into() },
+                    Span::RoomLink {
+                        room: "hall".into(),
+                    },
+                    Span::Emoji {
+                        shortcode: "tada".into(),
+                        glyph: "🎉".into(),
+                    },
+                ],
+            },
+            Block::CodeBlock {
+                lang: Some("rust".into()),
+                text: "fn x".into(),
+                highlights: TokenKind::ALL
+                    .into_iter()
+                    .map(|kind| Highlight {
+                        start: 0,
+                        end: 2,
+                        kind,
+                    })
+                    .collect(),
+            },
+            Block::Quote {
+                blocks: vec![Block::List {
+                    start: Some(2),
+                    items: vec![vec![], vec![Block::Paragraph { spans: vec![] }]],
+                }],
+            },
+            Block::List {
+                start: None,
+                items: vec![],
+            },
+        ];
+        let json = serde_json::to_string(&doc).unwrap();
+        let back: RichText = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, doc);
+        assert!(serde_json::from_str::<RichText>(r#"[{"type":"heading"}]"#).is_err());
     }
 
     #[test]
